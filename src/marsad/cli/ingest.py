@@ -1,0 +1,128 @@
+"""`marsad ingest`: preserve files and queue their analysis, with a summary."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from marsad import conf
+
+from .context import EXIT_FAILURES, home_option, setup_django
+from .worker import start_workers
+
+console = Console(stderr=True)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=console, transient=False,
+    )
+
+
+def wait_for_analysis(task_ids: list[str], workers: int) -> None:
+    """Run workers until every task in `task_ids` has finished."""
+    from django_tasks_db.models import DBTaskResult
+
+    pending = set(task_ids)
+    if not pending:
+        return
+    procs = start_workers(workers, batch=True)
+    try:
+        with _progress() as bar:
+            job = bar.add_task("Analysing", total=len(pending))
+            while pending:
+                done = set(
+                    str(i)
+                    for i in DBTaskResult.objects.filter(
+                        id__in=list(pending), status__in=["SUCCESSFUL", "FAILED"]
+                    ).values_list("id", flat=True)
+                )
+                pending -= done
+                bar.advance(job, len(done))
+                if pending and all(p.poll() is not None for p in procs):
+                    procs = start_workers(workers, batch=True)  # tasks queued after they left
+                time.sleep(0.2)
+    finally:
+        for p in procs:
+            p.wait()
+
+
+def summary_table(counts: Counter, failures: list[tuple[str, str]]) -> Table:
+    table = Table(title="Ingest summary")
+    table.add_column("outcome")
+    table.add_column("files", justify="right")
+    for label, key in [("new items", "new"), ("already known (new capture)", "known"),
+                       ("already recorded", "seen"), ("failed", "failed")]:
+        table.add_row(label, str(counts.get(key, 0)))
+    table.add_row("analysis failed", str(len(failures)))
+    return table
+
+
+@click.command("ingest")
+@home_option
+@click.argument("locators", nargs=-1, required=True)
+@click.option("--as", "as_kind", default=None, help="Read the locators as this source kind.")
+@click.option("--wait/--no-wait", default=True, help="Wait for analysis (default) or just queue it.")
+@click.option("--json", "as_json", is_flag=True, help="Print outcomes as JSON.")
+def ingest_command(locators: tuple[str, ...], as_kind: str | None, wait: bool, as_json: bool) -> None:
+    """Preserve files and folders, record them in the custody log, analyse them."""
+    ws = setup_django()
+    from marsad.custody import log
+    from marsad.evidence.ingest import Status, ingest, requeue_stalled
+    from marsad.evidence.models import Item
+    from marsad.registry import PluginError, source_for
+
+    sightings = []
+    for locator in locators:
+        try:
+            source = source_for(locator, as_kind)
+        except PluginError as e:
+            raise click.ClickException(str(e)) from e
+        console.print(f"[bold]{locator}[/]: reading as {source.name}")
+        sightings.extend(source.sightings(locator))
+
+    actor = log.actor_id()
+    with _progress() as bar:
+        job = bar.add_task("Preserving", total=len(sightings))
+        outcomes = ingest(sightings, actor, on_outcome=lambda _: bar.advance(job))
+    counts = Counter(o.status.value for o in outcomes)
+    new = [o.sha256 for o in outcomes if o.status is Status.NEW]
+    task_ids = list(Item.objects.filter(sha256__in=new).values_list("analysis_task", flat=True))
+    task_ids += requeue_stalled()
+    if wait:
+        wait_for_analysis(task_ids, conf.get("workers"))
+    checkpoint = log.sign_checkpoint()
+
+    touched = {o.sha256 for o in outcomes if o.sha256}
+    analysis_failures = [
+        (sha, "; ".join(f"{e['step']}: {e['reason']}" for e in errors))
+        for sha, errors in Item.objects.filter(sha256__in=touched, analysis=Item.Analysis.FAILED).values_list(
+            "sha256", "analysis_errors"
+        )
+    ]
+    if as_json:
+        import json
+
+        click.echo(json.dumps([o.__dict__ | {"status": o.status.value} for o in outcomes], ensure_ascii=False, indent=1))
+    out = Console()
+    out.print(summary_table(counts, analysis_failures))
+    for o in outcomes:
+        if o.status is Status.FAILED:
+            out.print(f"[red]failed[/] {escape(o.display_path)}: {escape(o.reason)}", highlight=False)
+    for sha, reason in analysis_failures:
+        out.print(f"[yellow]analysis failed[/] {sha[:16]}: {escape(reason)}", highlight=False)
+    if not wait:
+        out.print(f"{len(task_ids)} analysis tasks queued; run `marsad worker` to process them.")
+    out.print(f"Custody log: {checkpoint.size} events, checkpoint signed ({ws.home / 'log'})")
+    if counts.get("failed") or analysis_failures:
+        raise SystemExit(EXIT_FAILURES)
+
+
+COMMANDS = [ingest_command]

@@ -1,0 +1,24 @@
+"""The `marsad` command: one click group, one module per verb."""
+
+from __future__ import annotations
+
+import click
+
+from marsad import __version__
+
+from . import demo, fixity, ingest, init, inspect, logcmd, manage, worker
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="marsad")
+def cli() -> None:
+    """Marsad: preserve, verify and publish evidence of attacks on civilians."""
+
+
+for module in (init, ingest, worker, inspect, logcmd, fixity, demo, manage):
+    for command in module.COMMANDS:
+        cli.add_command(command)
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,49 @@
+"""The Source protocol: one way to plug in a new kind of evidence source.
+
+A source turns a locator (a folder, an export, a URL) into Sightings: a file to
+preserve (or a reason it could not be read) plus what is known of where it was
+seen. The ingest pipeline does the rest the same way for every source.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+
+
+@dataclass
+class Sighting:
+    source_kind: str
+    path: bytes | None  # local file with the bytes; None when unreadable
+    display_path: str
+    name: str
+    path_b64: str = ""  # exact bytes of the name when it is not UTF-8
+    mtime: datetime | None = None
+    size: int | None = None
+    error: str | None = None  # why it cannot be preserved
+    url: str = ""
+    channel: str = ""
+    post_id: str = ""
+    posted_at: datetime | None = None
+    text: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def key(self, sha256: str) -> str:
+        """Identity of this sighting: the same file seen again unchanged is not new."""
+        parts = [self.source_kind, self.path_b64 or self.display_path, self.url, self.channel,
+                 self.post_id, self.mtime.isoformat() if self.mtime else "", str(self.size), sha256]
+        return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+@runtime_checkable
+class Source(Protocol):
+    name: str
+
+    def recognises(self, locator: str) -> bool:
+        """Whether this source can read the locator."""
+
+    def sightings(self, locator: str) -> Iterator[Sighting]:
+        """Every file or report the locator holds, in a stable order."""

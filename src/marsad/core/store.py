@@ -1,0 +1,168 @@
+"""Content-addressed blob store: bytes by SHA-256, written once, never altered.
+
+Blobs are streamed in chunks (a 4 GB video never sits in memory), hashed with
+SHA-256 (the address) and BLAKE2b-512 (a second, independent digest), written to
+a temporary file, fsynced, and linked into place without overwriting. A crash
+leaves at most a temporary file, which `sweep_temporary` removes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+CHUNK = 1 << 20
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+class StoreError(Exception):
+    """A blob could not be written or read."""
+
+
+class BlobMissing(StoreError):
+    pass
+
+
+@dataclass(frozen=True)
+class Blob:
+    sha256: str
+    blake2b: str
+    size: int
+    created: bool  # False when the store already held these bytes
+
+
+class Store(Protocol):
+    """What every blob store offers (local directory now; S3-compatible later)."""
+
+    def put_file(self, path: str | os.PathLike[str] | bytes) -> Blob: ...
+    def put_bytes(self, data: bytes) -> Blob: ...
+    def open(self, sha256: str) -> BinaryIO: ...
+    def exists(self, sha256: str) -> bool: ...
+    def digest(self, sha256: str) -> tuple[str, str, int]: ...
+    def __iter__(self) -> Iterator[str]: ...
+
+
+def _check_address(sha256: str) -> None:
+    if not SHA256_RE.match(sha256):
+        raise StoreError(f"not a SHA-256 address: {sha256!r}")
+
+
+def hash_stream(stream: BinaryIO, sink: BinaryIO | None = None) -> tuple[str, str, int]:
+    """SHA-256 and BLAKE2b-512 of a stream, copying it to `sink` on the way."""
+    sha, blake, size = hashlib.sha256(), hashlib.blake2b(), 0
+    buf = bytearray(CHUNK)
+    view = memoryview(buf)
+    while n := stream.readinto(buf):
+        chunk = view[:n]
+        sha.update(chunk)
+        blake.update(chunk)
+        if sink is not None:
+            sink.write(chunk)
+        size += n
+    return sha.hexdigest(), blake.hexdigest(), size
+
+
+class LocalStore:
+    """Blobs under `root/ab/cd/<sha256>`, read-only on disk."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+        self.tmp = self.root / "tmp"
+
+    def path(self, sha256: str) -> Path:
+        _check_address(sha256)
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def exists(self, sha256: str) -> bool:
+        return self.path(sha256).is_file()
+
+    def open(self, sha256: str) -> BinaryIO:
+        try:
+            return open(self.path(sha256), "rb")
+        except FileNotFoundError as e:
+            raise BlobMissing(f"blob {sha256} is missing from the store") from e
+
+    def digest(self, sha256: str) -> tuple[str, str, int]:
+        """Re-hash a stored blob (for fixity checks)."""
+        with self.open(sha256) as f:
+            return hash_stream(f)
+
+    def put_file(self, path: str | os.PathLike[str] | bytes) -> Blob:
+        # O_NOFOLLOW: the caller decided which path to read; a symlink swapped in
+        # since then must not redirect us.
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, "rb", buffering=0) as source:
+            if not stat.S_ISREG(os.fstat(source.fileno()).st_mode):
+                raise StoreError("not a regular file")
+            return self._put_stream(source)
+
+    def put_bytes(self, data: bytes) -> Blob:
+        import io
+
+        return self._put_stream(io.BytesIO(data))
+
+    def _put_stream(self, source: BinaryIO) -> Blob:
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        tmp_path = self.tmp / f"{os.getpid()}-{os.urandom(8).hex()}.part"
+        try:
+            with open(tmp_path, "xb", buffering=0) as sink:
+                sha256, blake2b, size = hash_stream(source, sink)
+                os.fsync(sink.fileno())
+            final = self.path(sha256)
+            if final.exists():
+                return Blob(sha256, blake2b, size, created=False)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(tmp_path, 0o444)
+            try:
+                os.link(tmp_path, final)  # atomic and never overwrites
+            except FileExistsError:
+                return Blob(sha256, blake2b, size, created=False)
+            _fsync_dir(final.parent)
+            return Blob(sha256, blake2b, size, created=True)
+        finally:
+            tmp_path.unlink(missing_ok=True)
+
+    def __iter__(self) -> Iterator[str]:
+        for dirpath, _dirs, files in os.walk(self.root):
+            if Path(dirpath) == self.tmp:
+                continue
+            for name in files:
+                if SHA256_RE.match(name):
+                    yield name
+
+    def sweep_temporary(self) -> int:
+        """Remove temporary files left by processes that no longer run."""
+        removed = 0
+        if not self.tmp.is_dir():
+            return 0
+        for entry in self.tmp.iterdir():
+            pid = entry.name.split("-", 1)[0]
+            if pid.isdigit() and _alive(int(pid)):
+                continue
+            entry.unlink(missing_ok=True)
+            removed += 1
+        return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

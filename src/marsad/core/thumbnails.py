@@ -1,0 +1,91 @@
+"""Small pictures of evidence: image thumbnails, video posters and contact sheets.
+
+All outputs are JPEGs without metadata: a thumbnail must never carry the
+original's GPS position or device serial.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+
+import av
+from PIL import Image, ImageDraw, ImageOps
+
+from marsad.core.probe import MediaUnreadable, _reason
+
+TILE_WIDTH = 240
+COLUMNS = 4
+
+
+class ThumbnailFailed(Exception):
+    pass
+
+
+def _jpeg(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.convert("RGB").save(out, "JPEG", quality=85, optimize=True)
+    return out.getvalue()
+
+
+def image_thumbnail(path: str | os.PathLike[str], size: int) -> bytes:
+    """Long side `size` px, EXIF orientation applied."""
+    try:
+        with Image.open(path) as img:
+            img = ImageOps.exif_transpose(img)
+            img.thumbnail((size, size))
+            return _jpeg(img)
+    except (OSError, ValueError, Image.DecompressionBombError) as e:
+        raise ThumbnailFailed(f"Pillow cannot decode the image: {e}") from e
+
+
+def _frame_at(container: av.container.InputContainer, stream: av.VideoStream, seconds: float) -> av.VideoFrame | None:
+    if stream.time_base:
+        container.seek(int(seconds / stream.time_base), stream=stream, backward=True, any_frame=False)
+    for frame in container.decode(stream):
+        return frame
+    return None
+
+
+def video_pictures(path: str | os.PathLike[str], size: int, frames: int) -> tuple[bytes, bytes]:
+    """(poster, contact sheet): the poster from a tenth of the way in; the sheet
+    from keyframes spread evenly, each labelled with its time."""
+    try:
+        with av.open(os.fspath(path)) as container:
+            if not container.streams.video:
+                raise ThumbnailFailed("no video stream")
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            duration = (container.duration or 0) / 1_000_000
+            poster = _frame_at(container, stream, duration / 10)
+            if poster is None:
+                raise ThumbnailFailed("no decodable frame")
+            poster_img = poster.to_image()
+            poster_img.thumbnail((size, size))
+            tiles: list[tuple[float, Image.Image]] = []
+            seen: set[int] = set()
+            for i in range(frames):
+                frame = _frame_at(container, stream, duration * i / frames)
+                if frame is None or frame.pts in seen:
+                    continue
+                seen.add(frame.pts)
+                tile = frame.to_image()
+                tile.thumbnail((TILE_WIDTH, TILE_WIDTH))
+                tiles.append((float(frame.time or 0.0), tile))
+            return _jpeg(poster_img), _jpeg(_sheet(tiles))
+    except (av.FFmpegError, MediaUnreadable) as e:
+        raise ThumbnailFailed(f"FFmpeg cannot decode the video: {_reason(e)}") from e
+
+
+def _sheet(tiles: list[tuple[float, Image.Image]]) -> Image.Image:
+    tile_h = max(t.height for _, t in tiles)
+    rows = (len(tiles) + COLUMNS - 1) // COLUMNS
+    sheet = Image.new("RGB", (COLUMNS * TILE_WIDTH, rows * tile_h), "black")
+    draw = ImageDraw.Draw(sheet)
+    for n, (seconds, tile) in enumerate(tiles):
+        x, y = (n % COLUMNS) * TILE_WIDTH, (n // COLUMNS) * tile_h
+        sheet.paste(tile, (x, y))
+        label = f"{int(seconds // 60):02d}:{seconds % 60:05.2f}"
+        draw.rectangle((x, y, x + 64, y + 14), fill="black")
+        draw.text((x + 3, y + 2), label, fill="white")
+    return sheet

@@ -1,0 +1,94 @@
+"""The workspace: one folder holding everything of one installation."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from marsad.core.custody.note import Signer, Verifier
+
+MARKER = "marsad.toml"
+
+
+class WorkspaceNotFound(Exception):
+    def __init__(self, home: Path) -> None:
+        super().__init__(
+            f"no Marsad workspace at {home}: run `marsad init --home {home}` first, "
+            "or point --home / MARSAD_HOME at an existing one"
+        )
+
+
+@dataclass(frozen=True)
+class Workspace:
+    home: Path
+
+    @property
+    def database(self) -> Path:
+        return self.home / "marsad.sqlite3"
+
+    @property
+    def store_dir(self) -> Path:
+        return self.home / "store"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.home / "log"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.home / "keys"
+
+    @property
+    def signing_key_path(self) -> Path:
+        return self.keys_dir / "log.key"
+
+    @property
+    def verifier_key_path(self) -> Path:
+        return self.log_dir / "log.vkey"
+
+    def exists(self) -> bool:
+        return (self.home / MARKER).is_file()
+
+    def require(self) -> Workspace:
+        if not self.exists():
+            raise WorkspaceNotFound(self.home)
+        return self
+
+    def signer(self) -> Signer:
+        return Signer.parse(self.signing_key_path.read_text())
+
+    def verifier(self) -> Verifier:
+        return Verifier.parse(self.verifier_key_path.read_text())
+
+    def secret_key(self) -> str:
+        path = self.keys_dir / "django.key"
+        return path.read_text().strip() if path.is_file() else ""
+
+    def create(self) -> bool:
+        """Create what is missing; never replace what exists. True if newly made."""
+        fresh = not self.exists()
+        for folder in (self.home, self.store_dir, self.log_dir, self.keys_dir, self.home / "index"):
+            folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.keys_dir, 0o700)
+        if not self.signing_key_path.exists():
+            origin = f"marsad.local/{uuid.uuid4().hex[:16]}"
+            signer = Signer.generate(origin)
+            _write_secret(self.signing_key_path, signer.skey() + "\n")
+            self.verifier_key_path.write_text(signer.verifier().vkey() + "\n")
+        django_key = self.keys_dir / "django.key"
+        if not django_key.exists():
+            _write_secret(django_key, secrets.token_urlsafe(50) + "\n")
+        if fresh:
+            (self.home / MARKER).write_text(
+                "# Marsad workspace settings; environment variables (MARSAD_*) take precedence.\n"
+            )
+        return fresh
+
+
+def _write_secret(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)

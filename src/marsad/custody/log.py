@@ -1,0 +1,155 @@
+"""Appending to the custody log: the one function every event goes through.
+
+`record()` must run inside the transaction that makes the database change it
+describes, so a row never exists without its event nor an event without its
+row. The head row is locked for the append: one writer at a time, no fork.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import hmac
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+import marsad
+from marsad import conf
+from marsad.core.custody import merkle
+from marsad.core.custody.leaves import Event
+from marsad.core.custody.note import Checkpoint as CheckpointBody
+
+from .models import Checkpoint, LogEntry, LogHead, LogNode
+
+TOOL = {"name": "marsad", "version": marsad.__version__}
+
+
+class NotInTransaction(RuntimeError):
+    pass
+
+
+def actor_id(name: str | None = None) -> str:
+    """Pseudonymous, stable id of a person acting: leaves never carry names."""
+    name = name or conf.get("actor") or getpass.getuser()
+    mac = hmac.new(settings.SECRET_KEY.encode(), b"actor:" + name.encode(), hashlib.sha256)
+    return "actor:" + mac.hexdigest()[:16]
+
+
+def event(
+    type: str,
+    *,
+    item: str | None = None,
+    inputs: Sequence[dict[str, Any]] = (),
+    outputs: Sequence[dict[str, Any]] = (),
+    details: dict[str, Any] | None = None,
+    actor: str | None = None,
+    tool: dict[str, str] | None = None,
+    time: datetime | None = None,
+) -> Event:
+    return Event(
+        type=type,
+        time=time or timezone.now(),
+        actor=actor or actor_id(),
+        tool=tool or TOOL,
+        item=item,
+        inputs=list(inputs),
+        outputs=list(outputs),
+        details=details,
+    )
+
+
+def _head_for_update() -> LogHead:
+    head, _ = LogHead.objects.select_for_update().get_or_create(pk=1)
+    return head
+
+
+def append(events: Sequence[Event]) -> list[LogEntry]:
+    """Append events as leaves, in order. Call inside `transaction.atomic()`."""
+    if not connection.in_atomic_block:
+        raise NotInTransaction("custody events must be recorded in the transaction of their change")
+    head = _head_for_update()
+    compact = merkle.CompactRange.from_bytes(head.size, bytes(head.frontier))
+    entries, nodes = [], []
+    for ev in events:
+        leaf = ev.leaf()
+        h = merkle.leaf_hash(leaf)
+        entries.append(
+            LogEntry(
+                index=compact.size,
+                leaf=leaf,
+                leaf_hash=h,
+                type=ev.type,
+                item=ev.item or "",
+                time=ev.time,
+                details=ev.details,
+            )
+        )
+        nodes.extend(
+            LogNode(level=level, index=index, hash=nh)
+            for level, index, nh in compact.append(h)
+            if level > 0  # level 0 is the leaf hash, kept on LogEntry
+        )
+    LogEntry.objects.bulk_create(entries, batch_size=2000)
+    LogNode.objects.bulk_create(nodes, batch_size=2000)
+    head.size = compact.size
+    head.frontier = compact.to_bytes()
+    head.save(update_fields=["size", "frontier"])
+    return entries
+
+
+def record(type: str, **kwargs: Any) -> LogEntry:
+    """Record one event (see `event` for the fields)."""
+    return append([event(type, **kwargs)])[0]
+
+
+def fetch_nodes(keys: Sequence[merkle.NodeKey]) -> dict[merkle.NodeKey, bytes]:
+    """Perfect-subtree hashes for proofs, in two queries whatever the tree size."""
+    found: dict[merkle.NodeKey, bytes] = {}
+    leaves = [index for level, index in keys if level == 0]
+    if leaves:
+        for index, h in LogEntry.objects.filter(index__in=leaves).values_list("index", "leaf_hash"):
+            found[(0, index)] = bytes(h)
+    by_level: dict[int, list[int]] = {}
+    for level, index in keys:
+        if level > 0:
+            by_level.setdefault(level, []).append(index)
+    if by_level:
+        where = Q()
+        for level, indexes in by_level.items():
+            where |= Q(level=level, index__in=indexes)
+        for level, index, h in LogNode.objects.filter(where).values_list("level", "index", "hash"):
+            found[(level, index)] = bytes(h)
+    return found
+
+
+def size() -> int:
+    head = LogHead.objects.filter(pk=1).first()
+    return head.size if head else 0
+
+
+def current_root() -> tuple[int, bytes]:
+    head = LogHead.objects.filter(pk=1).first()
+    if head is None:
+        return 0, merkle.EMPTY_ROOT
+    return head.size, merkle.CompactRange.from_bytes(head.size, bytes(head.frontier)).root()
+
+
+def sign_checkpoint() -> Checkpoint:
+    """Sign the log's current state with the workspace key, unless already signed."""
+    signer = settings.WORKSPACE.signer()
+    with transaction.atomic():
+        head = _head_for_update()
+        latest = Checkpoint.objects.order_by("-size", "-id").first()
+        if latest is not None and latest.size == head.size:
+            return latest
+        compact = merkle.CompactRange.from_bytes(head.size, bytes(head.frontier))
+        body = CheckpointBody(signer.name, head.size, compact.root())
+        return Checkpoint.objects.create(
+            size=head.size, root=body.root, note=signer.sign(body.text()), created=timezone.now()
+        )

@@ -1,0 +1,168 @@
+"""Analysis of one item: an ordered list of small steps.
+
+Each step says whether it applies to an item's kind and computes its output
+from the stored bytes alone, outside any transaction. A step's failure is a
+recorded fact about the evidence (a truncated video is still evidence), not an
+error of the run. All outputs, rows and custody events commit together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import av
+import PIL
+from django.db import transaction
+from django.utils import timezone
+
+from marsad import conf
+from marsad.core import exif, metadata, probe, thumbnails
+from marsad.core.custody.leaves import digest
+from marsad.custody import log
+
+from .ingest import store
+from .models import AnalysisResult, Derivative, Item
+
+
+@dataclass
+class StepOutput:
+    result: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)  # role -> JPEG bytes
+    error: str = ""
+
+
+class Step(Protocol):
+    name: str
+
+    def applies(self, kind: str) -> bool: ...
+    def tool(self) -> dict[str, str]: ...
+    def run(self, path: Path, kind: str, earlier: dict[str, StepOutput]) -> StepOutput: ...
+
+
+class MetadataStep:
+    name = "metadata"
+
+    def applies(self, kind: str) -> bool:
+        return True
+
+    def tool(self) -> dict[str, str]:
+        return {"name": "exiftool+pyav", "version": f"{exif.version()}+{av.__version__}"}
+
+    def run(self, path: Path, kind: str, earlier: dict[str, StepOutput]) -> StepOutput:
+        out = StepOutput()
+        tags = exif.read(path)
+        out.result["exiftool"] = tags
+        errors = [str(tags[k]) for k in ("ExifTool:Error",) if k in tags]
+        container = None
+        if kind in ("video", "audio"):
+            try:
+                container = probe.probe(path)
+                out.result["container"] = container
+            except probe.MediaUnreadable as e:
+                errors.append(str(e))
+        out.result["facts"] = metadata.normalise(tags, container).as_dict()
+        out.error = "; ".join(errors)
+        return out
+
+
+class ThumbnailStep:
+    name = "thumbnails"
+
+    def applies(self, kind: str) -> bool:
+        return kind in ("image", "video")
+
+    def tool(self) -> dict[str, str]:
+        return {"name": "pillow+pyav", "version": f"{PIL.__version__}+{av.__version__}"}
+
+    def run(self, path: Path, kind: str, earlier: dict[str, StepOutput]) -> StepOutput:
+        size = conf.get("thumbnail_px")
+        try:
+            if kind == "image":
+                return StepOutput(files={"thumbnail": thumbnails.image_thumbnail(path, size)})
+            poster, sheet = thumbnails.video_pictures(path, size, conf.get("contact_sheet_frames"))
+            return StepOutput(files={"poster": poster, "contact_sheet": sheet})
+        except thumbnails.ThumbnailFailed as e:
+            return StepOutput(error=str(e))
+
+
+STEPS: list[Step] = [MetadataStep(), ThumbnailStep()]
+
+
+def analyse(sha256: str) -> dict[str, Any]:
+    """Run every applicable step on an item and record the results once."""
+    item = Item.objects.get(sha256=sha256)
+    if item.analysis != Item.Analysis.PENDING:
+        return {"sha256": sha256, "analysis": item.analysis, "skipped": True}
+    blob_store = store()
+    path = blob_store.path(sha256)
+    outputs: dict[str, StepOutput] = {}
+    for step in STEPS:
+        if step.applies(item.kind):
+            outputs[step.name] = step.run(path, item.kind, outputs)
+    blobs = {role: blob_store.put_bytes(data) for out in outputs.values() for role, data in out.files.items()}
+    return _record(sha256, outputs, blobs)
+
+
+def _record(sha256: str, outputs: dict[str, StepOutput], blobs: dict) -> dict[str, Any]:
+    tools = {step.name: step.tool() for step in STEPS if step.name in outputs}
+    with transaction.atomic():
+        log._head_for_update()
+        item = Item.objects.select_for_update().get(sha256=sha256)
+        if item.analysis != Item.Analysis.PENDING:  # another worker finished first
+            return {"sha256": sha256, "analysis": item.analysis, "skipped": True}
+        now = timezone.now()
+        errors = []
+        for name, out in outputs.items():
+            if out.error:
+                errors.append({"step": name, "reason": out.error})
+            entry = log.record(
+                "analysis",
+                item=sha256,
+                time=now,
+                tool=tools[name],
+                inputs=[{"sha256": sha256}],
+                outputs=[{"step": name, "result": digest(out.result), "ok": not out.error}],
+            )
+            AnalysisResult.objects.create(
+                item=item, step=name, ok=not out.error, result=out.result, error=out.error,
+                tool=tools[name], created=now, log_index=entry.index,
+            )
+            for role in out.files:
+                blob = blobs[role]
+                entry = log.record(
+                    "derive",
+                    item=sha256,
+                    time=now,
+                    tool=tools[name],
+                    inputs=[{"sha256": sha256}],
+                    outputs=[{"sha256": blob.sha256, "role": role, "mime": "image/jpeg", "size": blob.size}],
+                )
+                Derivative.objects.create(
+                    item=item, role=role, sha256=blob.sha256, mime="image/jpeg", size=blob.size,
+                    created=now, log_index=entry.index,
+                )
+        facts = outputs["metadata"].result.get("facts", {}) if "metadata" in outputs else {}
+        _apply_facts(item, facts)
+        item.analysis = Item.Analysis.FAILED if errors else Item.Analysis.DONE
+        item.analysis_errors = errors
+        item.save()
+    return {"sha256": sha256, "analysis": item.analysis, "errors": errors}
+
+
+def _apply_facts(item: Item, facts: dict[str, Any]) -> None:
+    when = facts.get("captured_at")
+    if when:
+        local, offset = metadata.parse_time(when) or (None, None)
+        if local is not None:
+            item.captured_at = metadata.CaptureTime(local, offset, "").instant()
+        item.captured_at_text = when
+        item.captured_at_source = facts.get("captured_at_source") or ""
+        item.tz_known = facts.get("tz_known")
+    item.gps_lat, item.gps_lon = facts.get("gps_lat"), facts.get("gps_lon")
+    item.make = facts.get("make") or ""
+    item.model = facts.get("model") or ""
+    item.width, item.height = facts.get("width"), facts.get("height")
+    item.duration_s = facts.get("duration_s")
+    item.codec = facts.get("codec") or ""

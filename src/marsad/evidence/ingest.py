@@ -1,0 +1,176 @@
+"""Ingest: preserve each sighting's bytes, then record Item, Capture and their
+custody events in one transaction, and queue the item's analysis.
+
+Order matters for crash safety: the blob is written (atomically) before the
+rows that point at it, so a crash leaves at worst a blob without a row, which
+the next run adopts. Rows, events and the queued task commit together.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from marsad.core.mediatype import detect_mime, kind_of
+from marsad.core.sources import Sighting
+from marsad.core.store import LocalStore, StoreError
+from marsad.custody import log
+
+from .models import Capture, Item
+
+logger = logging.getLogger(__name__)
+
+
+class Status(StrEnum):
+    NEW = "new"  # new bytes: a new item
+    KNOWN = "known"  # bytes already held: a new capture of an existing item
+    SEEN = "seen"  # this very sighting was already recorded (a re-run)
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    display_path: str
+    status: Status
+    sha256: str = ""
+    kind: str = ""
+    reason: str = ""
+
+
+def store() -> LocalStore:
+    from marsad import conf
+
+    return LocalStore(conf.get("storage") or settings.WORKSPACE.store_dir)
+
+
+def ingest_sighting(sighting: Sighting, actor: str, blob_store: LocalStore) -> Outcome:
+    if sighting.path is None:
+        return Outcome(sighting.display_path, Status.FAILED, reason=sighting.error or "unreadable")
+    try:
+        blob = blob_store.put_file(sighting.path)
+    except (OSError, StoreError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        return Outcome(sighting.display_path, Status.FAILED, reason=f"cannot read: {reason}")
+    for attempt in range(3):
+        try:
+            return _record(sighting, blob, actor, blob_store)
+        except IntegrityError:
+            # Another ingest recorded the same item or sighting between our check
+            # and our insert (PostgreSQL); the retry sees its rows.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _record(sighting: Sighting, blob, actor: str, blob_store: LocalStore) -> Outcome:
+    from .tasks import analyse_item
+
+    with transaction.atomic():
+        log._head_for_update()  # serialise writers before looking, so the look is current
+        item = Item.objects.filter(sha256=blob.sha256).first()
+        status = Status.KNOWN
+        if item is None:
+            status = Status.NEW
+            mime = detect_mime(blob_store.path(blob.sha256))
+            now = timezone.now()
+            entry = log.record(
+                "ingest",
+                item=blob.sha256,
+                actor=actor,
+                time=now,
+                outputs=[{"sha256": blob.sha256, "blake2b": blob.blake2b, "size": blob.size, "mime": mime}],
+            )
+            item = Item.objects.create(
+                sha256=blob.sha256,
+                blake2b=blob.blake2b,
+                size=blob.size,
+                mime=mime,
+                kind=kind_of(mime).value,
+                first_seen=now,
+                log_index=entry.index,
+            )
+            _queue_analysis(item, analyse_item)
+        elif item.blake2b != blob.blake2b:
+            raise StoreError(f"{blob.sha256}: BLAKE2b differs from the one recorded at ingest")
+        key = sighting.key(blob.sha256)
+        if Capture.objects.filter(sighting_key=key).exists():
+            return Outcome(sighting.display_path, Status.SEEN, blob.sha256, item.kind)
+        capture = Capture(
+            item=item,
+            source_kind=sighting.source_kind,
+            sighting_key=key,
+            original_path=sighting.display_path,
+            original_path_b64=sighting.path_b64,
+            original_name=sighting.name,
+            file_mtime=sighting.mtime,
+            ingested_at=timezone.now(),
+            ingested_by=actor,
+            url=sighting.url,
+            channel=sighting.channel,
+            post_id=sighting.post_id,
+            posted_at=sighting.posted_at,
+            text=sighting.text,
+            source_details=sighting.details,
+        )
+        entry = log.record(
+            "capture",
+            item=blob.sha256,
+            actor=actor,
+            time=capture.ingested_at,
+            inputs=[{"sha256": blob.sha256}],
+            outputs=[{"sighting": key}],
+            details=capture.custody_details(),
+        )
+        capture.log_index = entry.index
+        capture.save()
+    return Outcome(sighting.display_path, status, blob.sha256, item.kind)
+
+
+def _queue_analysis(item: Item, task) -> None:
+    result = task.enqueue(item.sha256)
+    item.analysis_task = str(result.id)
+    item.save(update_fields=["analysis_task"])
+
+
+def requeue_stalled() -> list[str]:
+    """Queue analysis again for items whose task is gone or failed (a crash, a
+    killed worker); returns their task ids."""
+    from django_tasks_db.models import DBTaskResult
+
+    from .tasks import analyse_item
+
+    live = set(
+        str(i)
+        for i in DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).values_list("id", flat=True)
+    )
+    requeued = []
+    for item in Item.objects.filter(analysis=Item.Analysis.PENDING):
+        if item.analysis_task not in live:
+            with transaction.atomic():
+                _queue_analysis(item, analyse_item)
+            requeued.append(item.analysis_task)
+    return requeued
+
+
+def ingest(
+    sightings: Iterable[Sighting],
+    actor: str,
+    on_outcome: Callable[[Outcome], None] | None = None,
+) -> list[Outcome]:
+    blob_store = store()
+    blob_store.sweep_temporary()
+    outcomes = []
+    for sighting in sightings:
+        outcome = ingest_sighting(sighting, actor, blob_store)
+        if outcome.status is Status.FAILED:
+            logger.warning("not ingested: %s", outcome.reason)
+        outcomes.append(outcome)
+        if on_outcome:
+            on_outcome(outcome)
+    return outcomes
