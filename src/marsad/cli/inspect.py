@@ -1,1 +1,94 @@
-COMMANDS = []
+"""`marsad items` and `marsad show`: look at what the workspace holds."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from marsad.core.mediatype import MediaKind
+
+from .context import home_option, setup_django
+
+
+def _human_size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def parse_since(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as e:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD or ISO 8601)") from e
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+@click.command("items")
+@home_option
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@click.option("--kind", type=click.Choice([k.value for k in MediaKind]), help="Only items of this kind.")
+@click.option("--since", help="Only items first ingested at or after this date (YYYY-MM-DD).")
+def items_command(as_json: bool, kind: str | None, since: str | None) -> None:
+    """List items."""
+    setup_django()
+    from marsad.evidence.views import list_items
+
+    rows = list_items(kind, parse_since(since))
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    table = Table(title=f"{len(rows)} items")
+    for col in ("sha256", "kind", "size", "mime", "captures", "captured at", "analysis"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["sha256"][:16], r["kind"], _human_size(r["size"]), r["mime"], str(r["captures"]),
+                      r["captured_at"] or "", r["analysis"])
+    Console().print(table)
+
+
+@click.command("show")
+@home_option
+@click.argument("sha256")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def show_command(sha256: str, as_json: bool) -> None:
+    """Show one item: captures, metadata, derived files, custody events."""
+    setup_django()
+    from marsad.evidence.views import ItemNotFound, find_item, item_detail
+
+    try:
+        detail = item_detail(find_item(sha256))
+    except ItemNotFound as e:
+        raise click.ClickException(str(e)) from e
+    if as_json:
+        click.echo(json.dumps(detail, ensure_ascii=False, indent=1, default=str))
+        return
+    out = Console(highlight=False)
+    out.print(f"[bold]{detail['sha256']}[/]  {detail['kind']}  {detail['mime']}  {_human_size(detail['size'])}")
+    for key in ("captured_at", "captured_at_source", "gps", "device", "width", "height", "duration_s", "codec",
+                "analysis"):
+        if detail[key] not in (None, ""):
+            out.print(f"  {key}: {escape(str(detail[key]))}")
+    for err in detail["analysis_errors"]:
+        out.print(f"  [yellow]{err['step']} failed[/]: {escape(err['reason'])}")
+    out.print(f"[bold]Captures[/] ({len(detail['captures'])})")
+    for c in detail["captures"]:
+        out.print(f"  {c['ingested_at']}  {c['source_kind']}  {escape(c['original_path'])}")
+    out.print("[bold]Derived files[/]")
+    for d in detail["derivatives"]:
+        out.print(f"  {d['role']}: {d['sha256']} ({_human_size(d['size'])})")
+    out.print("[bold]Custody events[/]")
+    for e in detail["events"]:
+        out.print(f"  #{e['index']} {e['type']} {e['time']}")
+
+
+COMMANDS = [items_command, show_command]

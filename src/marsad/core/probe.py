@@ -51,9 +51,9 @@ def probe(path: str | os.PathLike[str]) -> dict[str, Any]:
                 "streams": streams,
             }
     except (av.FFmpegError, UnicodeDecodeError, ValueError) as e:
-        raise MediaUnreadable(f"FFmpeg cannot read it: {_reason(e)}") from e
+        raise MediaUnreadable(f"FFmpeg cannot read it: {ffmpeg_reason(e)}") from e
 
 
-def _reason(error: Exception) -> str:
+def ffmpeg_reason(error: Exception) -> str:
     """FFmpeg's own words, without our store path (which says nothing to a reader)."""
     return getattr(error, "strerror", None) or str(error)

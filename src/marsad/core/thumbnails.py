@@ -12,7 +12,7 @@ import os
 import av
 from PIL import Image, ImageDraw, ImageOps
 
-from marsad.core.probe import MediaUnreadable, _reason
+from marsad.core.probe import MediaUnreadable, ffmpeg_reason
 
 TILE_WIDTH = 240
 COLUMNS = 4
@@ -74,16 +74,17 @@ def video_pictures(path: str | os.PathLike[str], size: int, frames: int) -> tupl
                 tiles.append((float(frame.time or 0.0), tile))
             return _jpeg(poster_img), _jpeg(_sheet(tiles))
     except (av.FFmpegError, MediaUnreadable) as e:
-        raise ThumbnailFailed(f"FFmpeg cannot decode the video: {_reason(e)}") from e
+        raise ThumbnailFailed(f"FFmpeg cannot decode the video: {ffmpeg_reason(e)}") from e
 
 
 def _sheet(tiles: list[tuple[float, Image.Image]]) -> Image.Image:
     tile_h = max(t.height for _, t in tiles)
-    rows = (len(tiles) + COLUMNS - 1) // COLUMNS
-    sheet = Image.new("RGB", (COLUMNS * TILE_WIDTH, rows * tile_h), "black")
+    columns = min(COLUMNS, len(tiles))
+    rows = (len(tiles) + columns - 1) // columns
+    sheet = Image.new("RGB", (columns * TILE_WIDTH, rows * tile_h), "black")
     draw = ImageDraw.Draw(sheet)
     for n, (seconds, tile) in enumerate(tiles):
-        x, y = (n % COLUMNS) * TILE_WIDTH, (n // COLUMNS) * tile_h
+        x, y = (n % columns) * TILE_WIDTH, (n // columns) * tile_h
         sheet.paste(tile, (x, y))
         label = f"{int(seconds // 60):02d}:{seconds % 60:05.2f}"
         draw.rectangle((x, y, x + 64, y + 14), fill="black")

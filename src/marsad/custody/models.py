@@ -57,4 +57,5 @@ class TimestampToken(models.Model):
     checkpoint = models.ForeignKey(Checkpoint, on_delete=models.PROTECT, related_name="timestamps")
     tsa_url = models.TextField()
     token = models.BinaryField(help_text="The RFC 3161 TimeStampResp, DER, as received.")
+    tsa_roots = models.TextField(help_text="PEM certificates trusted for this TSA when the token was taken.")
     gen_time = models.DateTimeField()

@@ -1,0 +1,221 @@
+"""`marsad log verify`: recompute everything the log claims and compare.
+
+1. Every stored leaf is re-hashed and the tree rebuilt from the leaves alone.
+2. Every checkpoint's signature is checked against the workspace key, its root
+   against the rebuilt tree, and each against the next by a consistency proof
+   built from the stored nodes (so tampered nodes are caught too).
+3. Every database row that an event describes is compared with its leaf, and
+   every event's row must exist: no row without its event, no event without its row.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+
+from marsad.core.custody import merkle
+from marsad.core.custody.leaves import digest, rfc3339
+from marsad.core.custody.note import NoteError, Verifier, open_checkpoint
+
+from . import log
+from .models import Checkpoint, LogEntry, LogHead, TimestampToken
+
+CHUNK = 5000
+
+
+@dataclass
+class Report:
+    size: int = 0
+    checkpoints: int = 0
+    rows_checked: int = 0
+    timestamps: int = 0
+    unsigned_tail: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _entries() -> Iterator[tuple]:
+    fields = ("index", "leaf", "leaf_hash", "type", "item", "time", "details")
+    last = -1
+    while True:
+        rows = list(LogEntry.objects.filter(index__gt=last).order_by("index").values_list(*fields)[:CHUNK])
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1][0]
+
+
+def verify_log(verifier: Verifier | None = None, progress: Callable[[int], None] | None = None) -> Report:
+    verifier = verifier or settings.WORKSPACE.verifier()
+    report = Report()
+    checkpoints = list(Checkpoint.objects.order_by("size", "id"))
+    wanted_sizes = {c.size for c in checkpoints}
+    roots: dict[int, bytes] = {0: merkle.EMPTY_ROOT}
+    compact = merkle.CompactRange()
+    by_type: dict[str, set[int]] = {}
+    items_in_log: dict[str, int] = {}
+    for index, leaf, leaf_hash, type_, item, time, details in _entries():
+        leaf = bytes(leaf)
+        if index != compact.size:
+            kind = "missing" if index > compact.size else "duplicated"
+            report.problems.append(f"leaf #{compact.size}: {kind} (next stored leaf is #{index})")
+            compact.size = index  # keep counting; the roots below will not match
+        h = merkle.leaf_hash(leaf)
+        if h != bytes(leaf_hash):
+            report.problems.append(f"leaf #{index}: stored bytes do not match their recorded hash (leaf changed)")
+        _check_columns(index, leaf, type_, item, time, details, report)
+        compact.append(h)
+        by_type.setdefault(type_, set()).add(index)
+        if type_ == "ingest" and item:
+            items_in_log.setdefault(item, index)
+        if compact.size in wanted_sizes:
+            roots[compact.size] = compact.root()
+        if progress and index % CHUNK == 0:
+            progress(index)
+    report.size = compact.size
+
+    head = LogHead.objects.filter(pk=1).first()
+    if head and (head.size != compact.size or bytes(head.frontier) != compact.to_bytes()):
+        report.problems.append(
+            f"log head says {head.size} leaves but {compact.size} are stored, or its right edge differs"
+        )
+    _check_checkpoints(checkpoints, roots, verifier, report)
+    _check_rows(by_type, items_in_log, report)
+    _check_timestamps(report)
+    return report
+
+
+def _check_columns(index: int, leaf: bytes, type_: str, item: str, time, details, report: Report) -> None:
+    try:
+        value: dict[str, Any] = json.loads(leaf)
+    except ValueError:
+        report.problems.append(f"leaf #{index}: not valid JSON")
+        return
+    if value.get("type") != type_ or (value.get("item") or "") != item or value.get("time") != rfc3339(time):
+        report.problems.append(f"leaf #{index}: the row's type, item or time differ from the leaf")
+    if value.get("details") != (digest(details) if details is not None else None):
+        report.problems.append(f"leaf #{index}: restricted details stored beside the leaf were changed")
+
+
+def _check_checkpoints(checkpoints: list[Checkpoint], roots: dict[int, bytes], verifier: Verifier,
+                       report: Report) -> None:
+    previous = None
+    for cp in checkpoints:
+        report.checkpoints += 1
+        name = f"checkpoint at size {cp.size} (signed {cp.created:%Y-%m-%d %H:%M:%S})"
+        try:
+            body = open_checkpoint(cp.note, verifier)
+        except NoteError as e:
+            report.problems.append(f"{name}: {e}")
+            continue
+        if body.size != cp.size or body.root != bytes(cp.root):
+            report.problems.append(f"{name}: its row differs from its signed note")
+        if body.size not in roots:
+            report.problems.append(f"{name}: the log holds only {report.size} leaves; leaves were removed")
+            continue
+        if roots[body.size] != body.root:
+            report.problems.append(
+                f"{name}: the leaves no longer give the signed root (changed, removed, inserted or reordered)"
+            )
+            continue
+        if previous is not None and previous.size > 0:
+            try:
+                proof = merkle.consistency_proof(previous.size, body.size, log.fetch_nodes)
+                merkle.verify_consistency(previous.size, body.size, proof, previous.root, body.root)
+            except (ValueError, LookupError) as e:
+                report.problems.append(f"{name}: not consistent with the checkpoint at size {previous.size}: {e}")
+        previous = body
+    signed = max((c.size for c in checkpoints), default=0)
+    report.unsigned_tail = max(0, report.size - signed)
+
+
+def _row_checks() -> list[tuple[str, Any, Callable[[Any, dict], str | None]]]:
+    from marsad.evidence.models import AnalysisResult, Capture, Derivative, Item
+
+    def item_matches(row: Item, leaf: dict) -> str | None:
+        out = (leaf.get("outputs") or [{}])[0]
+        expected = {"sha256": row.sha256, "blake2b": row.blake2b, "size": row.size, "mime": row.mime}
+        if leaf.get("item") != row.sha256 or out != expected:
+            return f"item {row.sha256[:16]}: its sha256, size, digest or type differ from its ingest event"
+        if leaf.get("time") != rfc3339(row.first_seen):
+            return f"item {row.sha256[:16]}: its first-seen time differs from its ingest event"
+        return None
+
+    def capture_matches(row: Capture, leaf: dict) -> str | None:
+        if leaf.get("item") != row.item.sha256:
+            return f"capture #{row.pk}: points at another item than its event"
+        if leaf.get("time") != rfc3339(row.ingested_at) or leaf.get("actor") != row.ingested_by:
+            return f"capture #{row.pk}: its capture time or actor differ from its event"
+        if leaf.get("details") != digest(row.custody_details()):
+            return f"capture #{row.pk}: its source details (path, name, URL, post) differ from its event"
+        return None
+
+    def derivative_matches(row: Derivative, leaf: dict) -> str | None:
+        out = (leaf.get("outputs") or [{}])[0]
+        if leaf.get("item") != row.item.sha256 or out.get("sha256") != row.sha256 or out.get("role") != row.role:
+            return f"derived file {row.role} of {row.item.sha256[:16]}: differs from its event"
+        return None
+
+    def analysis_matches(row: AnalysisResult, leaf: dict) -> str | None:
+        out = (leaf.get("outputs") or [{}])[0]
+        if leaf.get("item") != row.item.sha256 or out.get("result") != digest(row.result):
+            return f"analysis {row.step} of {row.item.sha256[:16]}: its result differs from its event"
+        return None
+
+    return [
+        ("ingest", Item.objects.all(), item_matches),
+        ("capture", Capture.objects.select_related("item"), capture_matches),
+        ("derive", Derivative.objects.select_related("item"), derivative_matches),
+        ("analysis", AnalysisResult.objects.select_related("item"), analysis_matches),
+    ]
+
+
+def _check_rows(by_type: dict[str, set[int]], items_in_log: dict[str, int], report: Report) -> None:
+    for type_, rows, matches in _row_checks():
+        events = by_type.get(type_, set())
+        seen: set[int] = set()
+        for chunk in _chunks(rows.order_by("log_index")):
+            leaves = dict(
+                LogEntry.objects.filter(index__in=[r.log_index for r in chunk]).values_list("index", "leaf")
+            )
+            for row in chunk:
+                report.rows_checked += 1
+                seen.add(row.log_index)
+                leaf = leaves.get(row.log_index)
+                label = f"{type_} row {row.pk}"
+                if leaf is None or row.log_index not in events:
+                    report.problems.append(f"{label}: has no {type_} event in the log (row added outside custody)")
+                    continue
+                problem = matches(row, json.loads(bytes(leaf)))
+                if problem:
+                    report.problems.append(problem)
+        for index in sorted(events - seen)[:20]:
+            report.problems.append(f"leaf #{index}: {type_} event whose database row is missing (row deleted)")
+
+
+def _chunks(query) -> Iterator[list]:
+    last = -1
+    while True:
+        chunk = list(query.filter(log_index__gt=last)[:CHUNK])
+        if not chunk:
+            return
+        yield chunk
+        last = chunk[-1].log_index
+
+
+def _check_timestamps(report: Report) -> None:
+    from .timestamps import TimestampInvalid, check_token
+
+    for token in TimestampToken.objects.select_related("checkpoint"):
+        report.timestamps += 1
+        try:
+            check_token(token)
+        except TimestampInvalid as e:
+            report.problems.append(f"timestamp from {token.tsa_url} on checkpoint {token.checkpoint.size}: {e}")
