@@ -48,11 +48,11 @@ def items_command(as_json: bool, kind: str | None, since: str | None) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
     table = Table(title=f"{len(rows)} items")
-    for col in ("sha256", "kind", "size", "mime", "captures", "captured at", "analysis"):
-        table.add_column(col)
+    for col in ("sha256", "kind", "size", "mime", "seen", "captured at", "analysis"):
+        table.add_column(col, no_wrap=col in ("sha256", "captured at"))
     for r in rows:
-        table.add_row(r["sha256"][:16], r["kind"], _human_size(r["size"]), r["mime"], str(r["captures"]),
-                      r["captured_at"] or "", r["analysis"])
+        table.add_row(r["sha256"][:12], r["kind"], _human_size(r["size"]), r["mime"], str(r["captures"]),
+                      (r["captured_at"] or "")[:19].replace("T", " "), r["analysis"])
     Console().print(table)
 
 

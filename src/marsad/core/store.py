@@ -96,7 +96,8 @@ class LocalStore:
     def put_file(self, path: str | os.PathLike[str] | bytes) -> Blob:
         # O_NOFOLLOW: the caller decided which path to read; a symlink swapped in
         # since then must not redirect us.
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        # O_NONBLOCK: a FIFO swapped in must not hang the ingest (no effect on regular files).
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         with os.fdopen(fd, "rb", buffering=0) as source:
             if not stat.S_ISREG(os.fstat(source.fileno()).st_mode):
                 raise StoreError("not a regular file")

@@ -1,0 +1,33 @@
+# The two commands: `make demo` and `make test`. Each sets up what it needs.
+VENV ?= .venv
+PYTHON ?= python3
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PG_URL ?= postgres://postgres@127.0.0.1:5432/marsad
+
+.PHONY: demo test test-sqlite test-postgres system-deps bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[test]'
+	touch $@
+
+system-deps:
+	@if ! command -v exiftool >/dev/null || ! ldconfig -p | grep -q libmagic.so.1; then \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libimage-exiftool-perl libmagic1 openssl; fi
+
+demo: system-deps $(VENV)/.installed
+	$(VENV)/bin/marsad demo --dir demo-data
+
+test: system-deps $(VENV)/.installed
+	$(VENV)/bin/python -m pytest
+	@if $(VENV)/bin/python -c "import psycopg; psycopg.connect('$(PG_URL:/marsad=/postgres)', connect_timeout=3).close()" 2>/dev/null; then \
+	  echo "== again against PostgreSQL =="; DATABASE_URL=$(PG_URL) $(VENV)/bin/python -m pytest; \
+	else echo "PostgreSQL not reachable at $(PG_URL): the suite ran on SQLite only"; fi
+
+bench: system-deps $(VENV)/.installed
+	$(VENV)/bin/python bench/ingest.py
+	$(VENV)/bin/python bench/custody.py
+
+clean:
+	rm -rf $(VENV) demo-data marsad-data .pytest_cache

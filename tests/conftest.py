@@ -1,0 +1,99 @@
+"""Shared fixtures. The in-process Django tests use a throw-away workspace made
+here before Django reads its settings; CLI tests run the real `marsad` command
+in their own workspaces (and their own PostgreSQL database when DATABASE_URL is set)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+_SESSION_HOME = Path(tempfile.mkdtemp(prefix="marsad-test-home-"))
+os.environ["MARSAD_HOME"] = str(_SESSION_HOME)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marsad.web.settings")
+
+from marsad.core.workspace import Workspace  # noqa: E402
+
+Workspace(_SESSION_HOME).create()
+
+ROOT = Path(__file__).resolve().parent.parent
+TESTDATA = ROOT.parent / "shared" / "testdata"
+
+
+@pytest.fixture(scope="session")
+def testdata() -> Path:
+    if not TESTDATA.is_dir():
+        pytest.skip(f"reference vectors not found at {TESTDATA} (../shared/testdata beside the project)")
+    return TESTDATA
+
+
+@pytest.fixture(scope="session")
+def samples(tmp_path_factory) -> dict[str, Path]:
+    from marsad.demo.samples import make_sample_set
+
+    return make_sample_set(tmp_path_factory.mktemp("samples"))
+
+
+def _postgres_database() -> tuple[str, callable] | None:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        return None
+    import psycopg
+
+    name = f"marsad_cli_{uuid.uuid4().hex[:10]}"
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return url.rsplit("/", 1)[0] + "/" + name, drop
+
+
+class Marsad:
+    """Runs the real `marsad` command against one workspace."""
+
+    def __init__(self, home: Path, env: dict[str, str]) -> None:
+        self.home = home
+        self.env = env
+
+    def run(self, *args: str, check: int | None = 0, **kwargs) -> subprocess.CompletedProcess:
+        proc = subprocess.run(
+            [sys.executable, "-m", "marsad", *args], env=self.env, capture_output=True, text=True,
+            timeout=kwargs.pop("timeout", 300), **kwargs,
+        )
+        if check is not None and proc.returncode != check:
+            raise AssertionError(
+                f"marsad {' '.join(args)} exited {proc.returncode}, expected {check}\n"
+                f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+            )
+        return proc
+
+    def popen(self, *args: str, **kwargs) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "marsad", *args], env=self.env, **kwargs)
+
+    def json(self, *args: str):
+        import json
+
+        return json.loads(self.run(*args, "--json").stdout)
+
+
+@pytest.fixture
+def marsad(tmp_path) -> Marsad:
+    home = tmp_path / "workspace"
+    env = os.environ.copy() | {"MARSAD_HOME": str(home), "COLUMNS": "200"}
+    pg = _postgres_database()
+    if pg:
+        env["DATABASE_URL"] = pg[0]
+    cli = Marsad(home, env)
+    cli.run("init")
+    yield cli
+    if pg:
+        pg[1]()
