@@ -21,6 +21,10 @@ from marsad.core.workspace import Workspace  # noqa: E402
 
 Workspace(_SESSION_HOME).create()
 
+import django  # noqa: E402
+
+django.setup()  # pytest-django looked for settings before this file set MARSAD_HOME
+
 ROOT = Path(__file__).resolve().parent.parent
 TESTDATA = ROOT.parent / "shared" / "testdata"
 

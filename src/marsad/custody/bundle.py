@@ -13,6 +13,7 @@ asked for: a bundle travels, and the people in it must not be exposed by acciden
 
 from __future__ import annotations
 
+import hashlib
 import json
 import mimetypes
 import os
@@ -28,6 +29,7 @@ from django.db import transaction
 
 from marsad.core.custody import merkle
 from marsad.core.custody.tlogproof import TlogProof
+from marsad.core.store import hash_stream
 from marsad.evidence.ingest import store
 from marsad.evidence.models import Item
 from marsad.evidence.views import item_detail
@@ -67,12 +69,6 @@ def export_bundle(shas: list[str], output: Path, include_restricted: bool = Fals
         if item is None:
             raise BundleError(f"no item {sha}")
         items.append(item)
-    with transaction.atomic():
-        log.record(
-            "export",
-            inputs=[{"sha256": i.sha256} for i in items],
-            outputs=[{"format": "bagit-bundle", "restricted": include_restricted}],
-        )
     checkpoint = log.sign_checkpoint()
     blob_store = store()
     with tempfile.TemporaryDirectory() as tmp:
@@ -90,7 +86,10 @@ def export_bundle(shas: list[str], output: Path, include_restricted: bool = Fals
             else:  # an original file name can identify the person who filmed it
                 name = item.sha256 + (mimetypes.guess_extension(item.mime) or "")
             with blob_store.open(item.sha256) as src, open(folder / name, "wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)
+                sha256, _, _ = hash_stream(src, dst)
+            if sha256 != item.sha256:
+                raise BundleError(f"stored file {item.sha256} fails its fixity check (now {sha256}); "
+                                  "run `marsad fixity` and restore it from a backup before exporting")
             (data / "metadata" / f"{item.sha256}.json").write_text(
                 json.dumps(_metadata(item, include_restricted), ensure_ascii=False, indent=1, default=str)
             )
@@ -127,4 +126,12 @@ def export_bundle(shas: list[str], output: Path, include_restricted: bool = Fals
                 raise BundleError(f"{output} exists and is not empty")
             output.parent.mkdir(parents=True, exist_ok=True)
             shutil.copytree(bag_dir, output, dirs_exist_ok=True)
+        tag_manifest = hashlib.sha256((bag_dir / "tagmanifest-sha256.txt").read_bytes()).hexdigest()
+    with transaction.atomic():  # recorded once the bundle exists, with the hash that identifies it
+        log.record(
+            "export",
+            inputs=[{"sha256": i.sha256} for i in items],
+            outputs=[{"format": "bagit-bundle", "tagmanifest_sha256": tag_manifest,
+                      "checkpoint_size": checkpoint.size, "restricted": include_restricted}],
+        )
     return {"items": len(items), "events": count, "checkpoint_size": checkpoint.size, "output": str(output)}

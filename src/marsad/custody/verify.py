@@ -193,7 +193,10 @@ def _check_rows(by_type: dict[str, set[int]], items_in_log: dict[str, int], repo
                 if leaf is None or row.log_index not in events:
                     report.problems.append(f"{label}: has no {type_} event in the log (row added outside custody)")
                     continue
-                problem = matches(row, json.loads(bytes(leaf)))
+                try:
+                    problem = matches(row, json.loads(bytes(leaf)))
+                except ValueError:
+                    problem = f"{label}: its event #{row.log_index} is not valid JSON"
                 if problem:
                     report.problems.append(problem)
         for index in sorted(events - seen)[:20]:
