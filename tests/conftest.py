@@ -68,9 +68,9 @@ class Marsad:
         self.home = home
         self.env = env
 
-    def run(self, *args: str, check: int | None = 0, **kwargs) -> subprocess.CompletedProcess:
+    def run(self, *args: str, check: int | None = 0, prefix: list[str] = (), **kwargs) -> subprocess.CompletedProcess:
         proc = subprocess.run(
-            [sys.executable, "-m", "marsad", *args], env=self.env, capture_output=True, text=True,
+            [*prefix, sys.executable, "-m", "marsad", *args], env=self.env, capture_output=True, text=True,
             timeout=kwargs.pop("timeout", 300), **kwargs,
         )
         if check is not None and proc.returncode != check:

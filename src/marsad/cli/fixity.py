@@ -24,7 +24,9 @@ def fixity_command(sample: int | None) -> None:
     out = Console(highlight=False)
     for sha, what, label in report.problems:
         out.print(f"[red]{what.upper()}[/] {sha} ({escape(label)})")
-    out.print(f"{report.checked} files checked, {len(report.problems)} problem(s); "
+    for sha in report.orphans:
+        out.print(f"[yellow]ORPHAN[/] {sha}: in the store but not in the database (re-ingest to adopt it)")
+    out.print(f"{report.checked} files checked, {len(report.problems)} problem(s), {len(report.orphans)} orphan(s); "
               f"recorded as event #{report.log_index} (results root {report.root[:16]}…)")
     if report.problems:
         raise SystemExit(EXIT_FAILURES)

@@ -19,6 +19,7 @@ from . import log
 class FixityReport:
     checked: int = 0
     problems: list[tuple[str, str, str]] = field(default_factory=list)  # (sha256, what, label)
+    orphans: list[str] = field(default_factory=list)  # in the store, unknown to the database
     root: str = ""
     log_index: int = -1
 
@@ -59,13 +60,15 @@ def check_fixity(store: LocalStore, sample: int | None = None,
         report.checked += 1
         if progress:
             progress(report.checked)
+    if sample is None:
+        report.orphans = sorted(set(store) - set(expected))
     # The results' Merkle root lets anyone later check this exact list against the leaf.
     report.root = merkle.root([merkle.leaf_hash(canonical(r)) for r in results]).hex()
     with transaction.atomic():
         entry = log.record(
             "fixity",
             outputs=[{"checked": report.checked, "failed": len(report.problems), "results_root": report.root,
-                      "sample": sample}],
+                      "sample": sample, "orphans": len(report.orphans)}],
             details={"results": results},
         )
     report.log_index = entry.index
