@@ -37,7 +37,7 @@ def test_large_file_is_streamed_not_loaded(tmp_path):
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert blob.size == 64 << 20
-    assert peak < 8 << 20, f"peak {peak} bytes while storing 64 MiB"
+    assert peak < 16 << 20, f"peak {peak} bytes while storing 64 MiB"
     assert store.digest(blob.sha256)[0] == blob.sha256
 
 

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import click
 
-from marsad.demo.samples import make_sample_set
-
 
 @click.command("demo")
 @click.option("--dir", "folder", default="demo-data", type=click.Path(file_okay=False),
               help="Where to put the demo's samples and workspace (replaced on each run).")
 def demo_command(folder: str) -> None:
     """Generate sample evidence, ingest it into a fresh workspace, and verify the log."""
+    from marsad.demo.samples import make_sample_set  # numpy, PyAV: only when the demo runs
+
     root = Path(folder).resolve()
     if root.exists():
         shutil.rmtree(root)

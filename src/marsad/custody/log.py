@@ -12,11 +12,10 @@ import hashlib
 import hmac
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 import marsad
@@ -69,41 +68,53 @@ def _head_for_update() -> LogHead:
     return head
 
 
-def append(events: Sequence[Event]) -> list[LogEntry]:
+class Appended(NamedTuple):
+    index: int
+    leaf: bytes
+    leaf_hash: bytes
+
+
+def append(events: Sequence[Event]) -> list[Appended]:
     """Append events as leaves, in order. Call inside `transaction.atomic()`."""
     if not connection.in_atomic_block:
         raise NotInTransaction("custody events must be recorded in the transaction of their change")
     head = _head_for_update()
     compact = merkle.CompactRange.from_bytes(head.size, bytes(head.frontier))
-    entries, nodes = [], []
+    entries, rows, nodes = [], [], []
+    ops = connection.ops
+    details_field = LogEntry._meta.get_field("details")
     for ev in events:
         leaf = ev.leaf()
         h = merkle.leaf_hash(leaf)
-        entries.append(
-            LogEntry(
-                index=compact.size,
-                leaf=leaf,
-                leaf_hash=h,
-                type=ev.type,
-                item=ev.item or "",
-                time=ev.time,
-                details=ev.details,
-            )
-        )
-        nodes.extend(
-            LogNode(level=level, index=index, hash=nh)
-            for level, index, nh in compact.append(h)
-            if level > 0  # level 0 is the leaf hash, kept on LogEntry
-        )
-    LogEntry.objects.bulk_create(entries, batch_size=2000)
-    LogNode.objects.bulk_create(nodes, batch_size=2000)
+        entries.append(Appended(compact.size, leaf, h))
+        details = details_field.get_db_prep_save(ev.details, connection) if ev.details is not None else None
+        rows.append((compact.size, leaf, h, ev.type, ev.item or "", ops.adapt_datetimefield_value(ev.time), details))
+        # Level 0 is the leaf hash, kept on LogEntry.
+        nodes.extend(node for node in compact.append(h) if node[0] > 0)
+    _insert(rows, nodes)
     head.size = compact.size
     head.frontier = compact.to_bytes()
     head.save(update_fields=["size", "frontier"])
     return entries
 
 
-def record(type: str, **kwargs: Any) -> LogEntry:
+def _insert(rows: list[tuple], nodes: list[tuple[int, int, bytes]]) -> None:
+    """Plain multi-row INSERTs: this is the hottest write path, and the ORM's
+    per-field preparation cost more than hashing and serialising the leaves."""
+    q = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {q(LogEntry._meta.db_table)} ({q('index')}, leaf, leaf_hash, type, item, time, details) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            rows,
+        )
+        if nodes:
+            cursor.executemany(
+                f"INSERT INTO {q(LogNode._meta.db_table)} (level, {q('index')}, hash) VALUES (%s, %s, %s)", nodes
+            )
+
+
+def record(type: str, **kwargs: Any) -> Appended:
     """Record one event (see `event` for the fields)."""
     return append([event(type, **kwargs)])[0]
 
@@ -111,20 +122,26 @@ def record(type: str, **kwargs: Any) -> LogEntry:
 def fetch_nodes(keys: Sequence[merkle.NodeKey]) -> dict[merkle.NodeKey, bytes]:
     """Perfect-subtree hashes for proofs, in two queries whatever the tree size."""
     found: dict[merkle.NodeKey, bytes] = {}
+    q = connection.ops.quote_name
     leaves = [index for level, index in keys if level == 0]
-    if leaves:
-        for index, h in LogEntry.objects.filter(index__in=leaves).values_list("index", "leaf_hash"):
-            found[(0, index)] = bytes(h)
-    by_level: dict[int, list[int]] = {}
-    for level, index in keys:
-        if level > 0:
-            by_level.setdefault(level, []).append(index)
-    if by_level:
-        where = Q()
-        for level, indexes in by_level.items():
-            where |= Q(level=level, index__in=indexes)
-        for level, index, h in LogNode.objects.filter(where).values_list("level", "index", "hash"):
-            found[(level, index)] = bytes(h)
+    inner = [(level, index) for level, index in keys if level > 0]
+    with connection.cursor() as cursor:
+        if leaves:
+            cursor.execute(
+                f"SELECT {q('index')}, leaf_hash FROM {q(LogEntry._meta.db_table)} "
+                f"WHERE {q('index')} IN ({', '.join(['%s'] * len(leaves))})",
+                leaves,
+            )
+            for index, h in cursor.fetchall():
+                found[(0, index)] = bytes(h)
+        if inner:
+            where = " OR ".join([f"(level = %s AND {q('index')} = %s)"] * len(inner))
+            cursor.execute(
+                f"SELECT level, {q('index')}, hash FROM {q(LogNode._meta.db_table)} WHERE {where}",
+                [v for key in inner for v in key],
+            )
+            for level, index, h in cursor.fetchall():
+                found[(level, index)] = bytes(h)
     return found
 
 
