@@ -134,3 +134,52 @@ def test_changed_restricted_details_are_detected(ingested):
     entry = LogEntry.objects.filter(type="capture").first()
     LogEntry.objects.filter(pk=entry.pk).update(details={"original_path": "/elsewhere"})
     assert f"leaf #{entry.index}: restricted details" in problems()
+
+
+def test_a_crashing_analysis_is_recorded_not_left_pending(ingested, monkeypatch):
+    from marsad.core.sources import Sighting
+    from marsad.evidence import analysis
+    from marsad.evidence.ingest import ingest
+
+    class Broken:
+        name = "broken"
+
+        def applies(self, kind):
+            return True
+
+        def tool(self):
+            return {"name": "broken", "version": "1"}
+
+        def run(self, path, kind, earlier):
+            raise KeyError("a bug")
+
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".txt") as f:
+        f.write(b"a new report")
+        f.flush()
+        (outcome,) = ingest([Sighting("files", f.name.encode(), f.name, "r.txt")], log.actor_id("t"))
+    monkeypatch.setattr(analysis, "STEPS", [Broken()])
+    with pytest.raises(KeyError):
+        analysis.analyse_or_record_crash(outcome.sha256)
+    item = Item.objects.get(sha256=outcome.sha256)
+    assert item.analysis == "failed" and "internal error: KeyError" in item.analysis_errors[0]["reason"]
+    assert verify_log().ok
+
+
+def test_task_left_running_by_a_dead_worker_is_queued_again(ingested):
+    import socket
+
+    from django_tasks_db.models import DBTaskResult
+
+    from marsad.evidence.ingest import requeue_stalled
+
+    item = Item.objects.first()
+    Item.objects.filter(pk=item.pk).update(analysis="pending")
+    DBTaskResult.objects.filter(id=item.analysis_task).update(
+        status="RUNNING", worker_ids=[f"{socket.gethostname()[:40]}:999999999"])
+    assert requeue_stalled() == [item.sha256]
+    assert DBTaskResult.objects.get(id=item.analysis_task).status == "FAILED"
+    fresh = Item.objects.get(pk=item.pk).analysis_task
+    assert fresh != item.analysis_task and DBTaskResult.objects.get(id=fresh).status == "READY"
+    assert requeue_stalled() == [], "a queued task is not queued twice"

@@ -26,28 +26,26 @@ def _progress() -> Progress:
     )
 
 
-def wait_for_analysis(task_ids: list[str], workers: int) -> None:
-    """Run workers until every task in `task_ids` has finished."""
-    from django_tasks_db.models import DBTaskResult
+def wait_for_analysis(shas: set[str], workers: int) -> None:
+    """Run worker processes until every item in `shas` is analysed; tasks left
+    behind by a worker that died are queued again."""
+    from marsad.evidence.ingest import requeue_stalled
+    from marsad.evidence.models import Item
 
-    pending = set(task_ids)
-    if not pending:
+    if not shas:
         return
     procs = start_workers(workers, batch=True)
     try:
         with _progress() as bar:
-            job = bar.add_task("Analysing", total=len(pending))
-            while pending:
-                done = set(
-                    str(i)
-                    for i in DBTaskResult.objects.filter(
-                        id__in=list(pending), status__in=["SUCCESSFUL", "FAILED"]
-                    ).values_list("id", flat=True)
-                )
-                pending -= done
-                bar.advance(job, len(done))
-                if pending and all(p.poll() is not None for p in procs):
-                    procs = start_workers(workers, batch=True)  # tasks queued after they left
+            job = bar.add_task("Analysing", total=len(shas))
+            while True:
+                pending = Item.objects.filter(sha256__in=shas, analysis=Item.Analysis.PENDING).count()
+                bar.update(job, completed=len(shas) - pending)
+                if not pending:
+                    break
+                if all(p.poll() is not None for p in procs):
+                    requeue_stalled()
+                    procs = start_workers(workers, batch=True)
                 time.sleep(0.2)
     finally:
         for p in procs:
@@ -93,11 +91,9 @@ def ingest_command(locators: tuple[str, ...], as_kind: str | None, wait: bool, a
         job = bar.add_task("Preserving", total=len(sightings))
         outcomes = ingest(sightings, actor, on_outcome=lambda _: bar.advance(job))
     counts = Counter(o.status.value for o in outcomes)
-    new = [o.sha256 for o in outcomes if o.status is Status.NEW]
-    task_ids = list(Item.objects.filter(sha256__in=new).values_list("analysis_task", flat=True))
-    task_ids += requeue_stalled()
+    to_analyse = {o.sha256 for o in outcomes if o.status is Status.NEW} | set(requeue_stalled())
     if wait:
-        wait_for_analysis(task_ids, conf.get("workers"))
+        wait_for_analysis(to_analyse, conf.get("workers"))
     checkpoint = log.sign_checkpoint()
 
     touched = {o.sha256 for o in outcomes if o.sha256}
@@ -119,7 +115,7 @@ def ingest_command(locators: tuple[str, ...], as_kind: str | None, wait: bool, a
     for sha, reason in analysis_failures:
         out.print(f"[yellow]analysis failed[/] {sha[:16]}: {escape(reason)}", highlight=False)
     if not wait:
-        out.print(f"{len(task_ids)} analysis tasks queued; run `marsad worker` to process them.")
+        out.print(f"{len(to_analyse)} analysis tasks queued; run `marsad worker` to process them.")
     out.print(f"Custody log: {checkpoint.size} events, checkpoint signed ({ws.home / 'log'})")
     if counts.get("failed") or analysis_failures:
         raise SystemExit(EXIT_FAILURES)

@@ -23,7 +23,9 @@ def run_worker(batch: bool) -> None:
     setup_django()
     from django.core.management import call_command
 
-    call_command("db_worker", batch=batch, interval=0.2, startup_delay=False, verbosity=0)
+    from marsad.evidence.ingest import worker_id
+
+    call_command("db_worker", batch=batch, interval=0.2, startup_delay=False, verbosity=0, worker_id=worker_id())
 
 
 @click.command("worker")

@@ -105,8 +105,18 @@ def analyse(sha256: str) -> dict[str, Any]:
     return _record(sha256, outputs, blobs)
 
 
+def analyse_or_record_crash(sha256: str) -> dict[str, Any]:
+    """The task's body. A crash (a bug, not bad evidence) is recorded on the item,
+    so it is reported instead of staying 'pending' and being retried for ever."""
+    try:
+        return analyse(sha256)
+    except Exception as e:  # the task boundary: anything unexpected must be recorded
+        _record(sha256, {"analysis": StepOutput(error=f"internal error: {type(e).__name__}: {e}")}, {})
+        raise
+
+
 def _record(sha256: str, outputs: dict[str, StepOutput], blobs: dict) -> dict[str, Any]:
-    tools = {step.name: step.tool() for step in STEPS if step.name in outputs}
+    tools = {name: log.TOOL for name in outputs} | {s.name: s.tool() for s in STEPS if s.name in outputs}
     with transaction.atomic():
         log._head_for_update()
         item = Item.objects.select_for_update().get(sha256=sha256)

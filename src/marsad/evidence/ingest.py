@@ -9,6 +9,8 @@ the next run adopts. Rows, events and the queued task commit together.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -19,7 +21,7 @@ from django.utils import timezone
 
 from marsad.core.mediatype import detect_mime, kind_of
 from marsad.core.sources import Sighting
-from marsad.core.store import LocalStore, StoreError
+from marsad.core.store import LocalStore, StoreError, _alive
 from marsad.custody import log
 
 from .models import Capture, Item
@@ -138,23 +140,37 @@ def _queue_analysis(item: Item, task) -> None:
     item.save(update_fields=["analysis_task"])
 
 
+def worker_id() -> str:
+    """Host and process of a worker, so a task left RUNNING by a dead one can be found."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}"
+
+
+def _worker_alive(worker: str) -> bool:
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname()[:40] or not pid.isdigit():
+        return True  # another machine's worker: assume it is working
+    return _alive(int(pid))
+
+
 def requeue_stalled() -> list[str]:
-    """Queue analysis again for items whose task is gone or failed (a crash, a
-    killed worker); returns their task ids."""
+    """Queue analysis again for items whose task is gone, failed, or was left
+    RUNNING by a worker that died (a crash, `kill -9`); returns the items."""
     from django_tasks_db.models import DBTaskResult
 
     from .tasks import analyse_item
 
-    live = set(
-        str(i)
-        for i in DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).values_list("id", flat=True)
-    )
+    live = {str(i) for i in DBTaskResult.objects.filter(status="READY").values_list("id", flat=True)}
+    for task_id, workers in DBTaskResult.objects.filter(status="RUNNING").values_list("id", "worker_ids"):
+        if workers and _worker_alive(workers[-1]):
+            live.add(str(task_id))
+        else:
+            DBTaskResult.objects.filter(id=task_id, status="RUNNING").update(status="FAILED")
     requeued = []
     for item in Item.objects.filter(analysis=Item.Analysis.PENDING):
         if item.analysis_task not in live:
             with transaction.atomic():
                 _queue_analysis(item, analyse_item)
-            requeued.append(item.analysis_task)
+            requeued.append(item.sha256)
     return requeued
 
 

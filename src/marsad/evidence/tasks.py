@@ -7,4 +7,4 @@ from . import analysis
 
 @task()
 def analyse_item(sha256: str) -> dict:
-    return analysis.analyse(sha256)
+    return analysis.analyse_or_record_crash(sha256)
