@@ -74,7 +74,7 @@ def prove_command(sha256: str) -> None:
     for entry in LogEntry.objects.filter(item=item.sha256, index__lt=checkpoint.size).order_by("index"):
         proof = merkle.inclusion_proof(entry.index, checkpoint.size, log.fetch_nodes)
         click.echo(f"# event {entry.index}: {bytes(entry.leaf).decode()}")
-        click.echo(TlogProof(entry.index, proof, checkpoint.note).text())
+        click.echo(TlogProof(entry.index, proof, checkpoint.note).text(), nl=False)
 
 
 @log_group.command("show")
