@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -28,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 
-def setup(database_url: str | None) -> None:
+def setup(database_url: str | None) -> Path:
     home = Path(tempfile.mkdtemp(prefix="marsad-bench-custody-"))
     os.environ["MARSAD_HOME"] = str(home)
     if database_url:
@@ -36,6 +37,7 @@ def setup(database_url: str | None) -> None:
     from marsad.cli.init import init_workspace
 
     init_workspace()
+    return home
 
 
 def append_events(n: int, batch: int) -> float:
@@ -141,7 +143,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=10_000)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
-    setup(args.database_url)
+    home = setup(args.database_url)
     from django.db import connection
 
     from marsad.custody import log
@@ -186,6 +188,7 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n")
     print(f"wrote {out}")
+    shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":
