@@ -20,7 +20,7 @@ def init_workspace(quiet: bool = False) -> tuple[bool, str]:
 
     call_command("migrate", interactive=False, verbosity=0)
     with transaction.atomic():
-        log._head_for_update()
+        log.lock_head()
         if not LogEntry.objects.exists():
             # Leaf 0 names the key that signs every checkpoint of this log.
             log.record("genesis", outputs=[{"vkey": ws.verifier().vkey()}])

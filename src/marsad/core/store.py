@@ -158,14 +158,15 @@ class LocalStore:
             return 0
         for entry in self.tmp.iterdir():
             pid = entry.name.split("-", 1)[0]
-            if pid.isdigit() and _alive(int(pid)):
+            if pid.isdigit() and process_alive(int(pid)):
                 continue
             entry.unlink(missing_ok=True)
             removed += 1
         return removed
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process of this machine is running (for stale temporary files and tasks)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -63,7 +63,8 @@ def event(
     )
 
 
-def _head_for_update() -> LogHead:
+def lock_head() -> LogHead:
+    """Lock the log for this transaction: call before reading what an event will describe."""
     head, _ = LogHead.objects.select_for_update().get_or_create(pk=1)
     return head
 
@@ -78,7 +79,7 @@ def append(events: Sequence[Event]) -> list[Appended]:
     """Append events as leaves, in order. Call inside `transaction.atomic()`."""
     if not connection.in_atomic_block:
         raise NotInTransaction("custody events must be recorded in the transaction of their change")
-    head = _head_for_update()
+    head = lock_head()
     compact = merkle.CompactRange.from_bytes(head.size, bytes(head.frontier))
     entries, rows, nodes = [], [], []
     ops = connection.ops
@@ -161,7 +162,7 @@ def sign_checkpoint() -> Checkpoint:
     """Sign the log's current state with the workspace key, unless already signed."""
     signer = settings.WORKSPACE.signer()
     with transaction.atomic():
-        head = _head_for_update()
+        head = lock_head()
         latest = Checkpoint.objects.order_by("-size", "-id").first()
         if latest is not None and latest.size == head.size:
             return latest

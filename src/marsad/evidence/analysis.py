@@ -118,7 +118,7 @@ def analyse_or_record_crash(sha256: str) -> dict[str, Any]:
 def _record(sha256: str, outputs: dict[str, StepOutput], blobs: dict) -> dict[str, Any]:
     tools = {name: log.TOOL for name in outputs} | {s.name: s.tool() for s in STEPS if s.name in outputs}
     with transaction.atomic():
-        log._head_for_update()
+        log.lock_head()
         item = Item.objects.select_for_update().get(sha256=sha256)
         if item.analysis != Item.Analysis.PENDING:  # another worker finished first
             return {"sha256": sha256, "analysis": item.analysis, "skipped": True}

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from marsad.core.mediatype import detect_mime, kind_of
 from marsad.core.sources import Sighting
-from marsad.core.store import LocalStore, StoreError, _alive
+from marsad.core.store import LocalStore, StoreError, process_alive
 from marsad.custody import log
 
 from .models import Capture, Item
@@ -74,7 +74,7 @@ def _record(sighting: Sighting, blob, actor: str, blob_store: LocalStore) -> Out
     from .tasks import analyse_item
 
     with transaction.atomic():
-        log._head_for_update()  # serialise writers before looking, so the look is current
+        log.lock_head()  # serialise writers before looking, so the look is current
         item = Item.objects.filter(sha256=blob.sha256).first()
         status = Status.KNOWN
         if item is None:
@@ -149,7 +149,7 @@ def _worker_alive(worker: str) -> bool:
     host, _, pid = worker.rpartition(":")
     if host != socket.gethostname()[:40] or not pid.isdigit():
         return True  # another machine's worker: assume it is working
-    return _alive(int(pid))
+    return process_alive(int(pid))
 
 
 def requeue_stalled() -> list[str]:
