@@ -3,12 +3,8 @@ from django.contrib import admin
 from .models import Checkpoint, LogEntry
 
 
-@admin.register(LogEntry)
-class LogEntryAdmin(admin.ModelAdmin):
-    list_display = ["index", "type", "item", "time"]
-    list_filter = ["type"]
-    search_fields = ["item"]
-    exclude = ["details"]  # restricted; never shown in lists or forms
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Evidence and custody records are shown, never added, changed or deleted here."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -20,9 +16,14 @@ class LogEntryAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(LogEntry)
+class LogEntryAdmin(ReadOnlyAdmin):
+    list_display = ["index", "type", "item", "time"]
+    list_filter = ["type"]
+    search_fields = ["item"]
+    exclude = ["details"]  # restricted; never shown in lists or forms
+
+
 @admin.register(Checkpoint)
-class CheckpointAdmin(LogEntryAdmin):
+class CheckpointAdmin(ReadOnlyAdmin):
     list_display = ["size", "created"]
-    list_filter = []
-    search_fields = []
-    exclude = []

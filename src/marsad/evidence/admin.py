@@ -2,18 +2,9 @@
 
 from django.contrib import admin
 
+from marsad.custody.admin import ReadOnlyAdmin
+
 from .models import AnalysisResult, Capture, Derivative, Item
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class CaptureInline(admin.TabularInline):
