@@ -1,14 +1,17 @@
-"""The one registry of plug-ins: sources (and, later, fingerprints and exporters).
+"""The one registry of plug-ins: sources and fingerprints (exporters later).
 
-Built-ins are registered in `_builtins()` exactly as a third party would be, via
-the `marsad.sources` entry-point group; duplicate names are rejected.
+Built-ins are registered exactly as a third party would be, through the
+`marsad.sources` / `marsad.fingerprints` entry-point groups; each plug-in is
+checked against its protocol and duplicate names are rejected.
 """
 
 from __future__ import annotations
 
 import functools
 from importlib.metadata import entry_points
+from typing import Any
 
+from marsad.core.fingerprints.base import Fingerprinter
 from marsad.core.sources import Source
 
 
@@ -16,23 +19,38 @@ class PluginError(Exception):
     pass
 
 
-def _builtins() -> list[Source]:
+def _builtin_sources() -> list[Source]:
     from marsad.plugins.files import FilesSource
 
     return [FilesSource()]
 
 
+def _builtin_fingerprinters() -> list[Fingerprinter]:
+    from marsad.core.fingerprints.pdq import PDQ
+    from marsad.core.fingerprints.video import VideoPDQ
+
+    return [PDQ(), VideoPDQ()]
+
+
+def _collect(builtins: list[Any], group: str, protocol: type, what: str) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for plugin in builtins + [ep.load()() for ep in entry_points(group=group)]:
+        if not isinstance(plugin, protocol):
+            raise PluginError(f"{plugin!r} does not implement the {protocol.__name__} protocol")
+        if plugin.name in found:
+            raise PluginError(f"two {what} are named {plugin.name!r}")
+        found[plugin.name] = plugin
+    return found
+
+
 @functools.cache
 def sources() -> dict[str, Source]:
-    found: dict[str, Source] = {}
-    third_party = [ep.load()() for ep in entry_points(group="marsad.sources")]
-    for source in _builtins() + third_party:
-        if not isinstance(source, Source):
-            raise PluginError(f"{source!r} does not implement the Source protocol")
-        if source.name in found:
-            raise PluginError(f"two sources are named {source.name!r}")
-        found[source.name] = source
-    return found
+    return _collect(_builtin_sources(), "marsad.sources", Source, "sources")
+
+
+@functools.cache
+def fingerprinters() -> dict[str, Fingerprinter]:
+    return _collect(_builtin_fingerprinters(), "marsad.fingerprints", Fingerprinter, "fingerprints")
 
 
 def source_for(locator: str, kind: str | None = None) -> Source:
@@ -47,5 +65,10 @@ def source_for(locator: str, kind: str | None = None) -> Source:
     raise PluginError(f"{locator}: no such file or folder, and no source recognises it")
 
 
+def fingerprinter_for(kind: str) -> Fingerprinter | None:
+    return next((f for f in fingerprinters().values() if f.applies(kind)), None)
+
+
 def reset() -> None:
     sources.cache_clear()
+    fingerprinters.cache_clear()

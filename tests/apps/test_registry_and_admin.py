@@ -20,7 +20,7 @@ def test_builtin_sources_implement_the_protocol_and_are_found():
 def test_duplicate_source_names_are_rejected(monkeypatch):
     from marsad.plugins.files import FilesSource
 
-    monkeypatch.setattr(registry, "_builtins", lambda: [FilesSource(), FilesSource()])
+    monkeypatch.setattr(registry, "_builtin_sources", lambda: [FilesSource(), FilesSource()])
     registry.reset()
     with pytest.raises(registry.PluginError, match="two sources are named 'files'"):
         registry.sources()

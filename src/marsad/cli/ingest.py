@@ -26,24 +26,29 @@ def _progress() -> Progress:
     )
 
 
-def wait_for_analysis(shas: set[str], workers: int) -> None:
-    """Run worker processes until every item in `shas` is analysed; tasks left
-    behind by a worker that died are queued again."""
-    from marsad.evidence.ingest import requeue_stalled
-    from marsad.evidence.models import Item
+def wait_for_analysis(shas: set[str], workers: int) -> bool:
+    """Run worker processes until every item in `shas` is analysed and matched;
+    work left behind by a worker that died is queued again. False if some work
+    made no progress over several rounds of workers (it is left queued)."""
+    from marsad.evidence.ingest import pending_work, requeue_stalled
 
     if not shas:
-        return
+        return True
     procs = start_workers(workers, batch=True)
+    stuck_rounds, last_pending = 0, None
     try:
         with _progress() as bar:
             job = bar.add_task("Analysing", total=len(shas))
             while True:
-                pending = Item.objects.filter(sha256__in=shas, analysis=Item.Analysis.PENDING).count()
+                pending = pending_work(shas)
                 bar.update(job, completed=len(shas) - pending)
                 if not pending:
-                    break
+                    return True
                 if all(p.poll() is not None for p in procs):
+                    stuck_rounds = stuck_rounds + 1 if pending == last_pending else 0
+                    if stuck_rounds >= 3:
+                        return False
+                    last_pending = pending
                     requeue_stalled()
                     procs = start_workers(workers, batch=True)
                 time.sleep(0.2)
@@ -92,8 +97,7 @@ def ingest_command(locators: tuple[str, ...], as_kind: str | None, wait: bool, a
         outcomes = ingest(sightings, actor, on_outcome=lambda _: bar.advance(job))
     counts = Counter(o.status.value for o in outcomes)
     to_analyse = {o.sha256 for o in outcomes if o.status is Status.NEW} | set(requeue_stalled())
-    if wait:
-        wait_for_analysis(to_analyse, conf.get("workers"))
+    finished = wait_for_analysis(to_analyse, conf.get("workers")) if wait else True
     checkpoint = log.sign_checkpoint()
 
     touched = {o.sha256 for o in outcomes if o.sha256}
@@ -116,8 +120,11 @@ def ingest_command(locators: tuple[str, ...], as_kind: str | None, wait: bool, a
         out.print(f"[yellow]analysis failed[/] {sha[:16]}: {escape(reason)}", highlight=False)
     if not wait:
         out.print(f"{len(to_analyse)} analysis tasks queued; run `marsad worker` to process them.")
+    elif not finished:
+        out.print("[red]Some analysis could not finish[/] (its workers stopped making progress); "
+                  "it stays queued: run `marsad worker` and see its errors.")
     out.print(f"Custody log: {checkpoint.size} events, checkpoint signed ({ws.home / 'log'})")
-    if counts.get("failed") or analysis_failures:
+    if counts.get("failed") or analysis_failures or not finished:
         raise SystemExit(EXIT_FAILURES)
 
 

@@ -169,7 +169,23 @@ def _row_checks() -> list[tuple[str, Any, Callable[[Any, dict], str | None]]]:
             return f"analysis {row.step} of {row.item.sha256[:16]}: its result differs from its event"
         return None
 
+    from marsad.matching.models import CopyLink, Fingerprint
+
+    def fingerprint_matches(row: Fingerprint, leaf: dict) -> str | None:
+        out = (leaf.get("outputs") or [{}])[0]
+        if leaf.get("item") != row.item.sha256 or out.get("hashes") != digest(bytes(row.hashes).hex()):
+            return f"fingerprint of {row.item.sha256[:16]}: its hashes differ from its event"
+        return None
+
+    def link_matches(row: CopyLink, leaf: dict) -> str | None:
+        linked = {i.get("sha256") for i in leaf.get("inputs") or []}
+        if linked != {row.a.sha256, row.b.sha256}:
+            return f"copy link {row.a.sha256[:12]} ~ {row.b.sha256[:12]}: joins other items than its event"
+        return None
+
     return [
+        ("fingerprint", Fingerprint.objects.select_related("item"), fingerprint_matches),
+        ("link", CopyLink.objects.select_related("a", "b"), link_matches),
         ("ingest", Item.objects.all(), item_matches),
         ("capture", Capture.objects.select_related("item"), capture_matches),
         ("derive", Derivative.objects.select_related("item"), derivative_matches),

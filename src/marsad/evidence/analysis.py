@@ -17,8 +17,9 @@ import PIL
 from django.db import transaction
 from django.utils import timezone
 
-from marsad import conf
+from marsad import conf, registry
 from marsad.core import exif, metadata, probe, thumbnails
+from marsad.core.fingerprints.base import FingerprintFailed, FrameHash
 from marsad.core.custody.leaves import digest
 from marsad.custody import log
 
@@ -31,6 +32,7 @@ class StepOutput:
     result: dict[str, Any] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)  # role -> JPEG bytes
     error: str = ""
+    fingerprint: list[FrameHash] | None = None
 
 
 class Step(Protocol):
@@ -87,7 +89,32 @@ class ThumbnailStep:
             return StepOutput(error=str(e))
 
 
-STEPS: list[Step] = [MetadataStep(), ThumbnailStep()]
+class FingerprintStep:
+    """Perceptual hashes (PDQ, video PDQ) with the registered fingerprinter for the kind."""
+
+    name = "fingerprint"
+
+    def applies(self, kind: str) -> bool:
+        return registry.fingerprinter_for(kind) is not None
+
+    def tool(self) -> dict[str, str]:
+        return {"name": "fingerprints", "version": ",".join(
+            f"{f.name}-{f.version}" for f in registry.fingerprinters().values())}
+
+    def run(self, path: Path, kind: str, earlier: dict[str, StepOutput]) -> StepOutput:
+        fingerprinter = registry.fingerprinter_for(kind)
+        try:
+            frames = fingerprinter.compute(path)
+        except FingerprintFailed as e:
+            return StepOutput(error=str(e))
+        return StepOutput(
+            result={"algorithm": fingerprinter.name, "version": fingerprinter.version, "frames": len(frames),
+                    "hashes": [f.hash.hex() for f in frames]},
+            fingerprint=frames,
+        )
+
+
+STEPS: list[Step] = [MetadataStep(), ThumbnailStep(), FingerprintStep()]
 
 
 def analyse(sha256: str) -> dict[str, Any]:
@@ -153,6 +180,12 @@ def _record(sha256: str, outputs: dict[str, StepOutput], blobs: dict) -> dict[st
                     item=item, role=role, sha256=blob.sha256, mime="image/jpeg", size=blob.size,
                     created=now, log_index=entry.index,
                 )
+            if out.fingerprint:
+                from marsad.matching.service import record_fingerprint
+                from marsad.matching.tasks import match_item
+
+                record_fingerprint(item, out.result["algorithm"], out.result["version"], out.fingerprint)
+                match_item.enqueue(sha256)
         facts = outputs["metadata"].result.get("facts", {}) if "metadata" in outputs else {}
         _apply_facts(item, facts)
         item.analysis = Item.Analysis.FAILED if errors else Item.Analysis.DONE

@@ -171,7 +171,37 @@ def requeue_stalled() -> list[str]:
             with transaction.atomic():
                 _queue_analysis(item, analyse_item)
             requeued.append(item.sha256)
+    requeued += _requeue_matching(live)
     return requeued
+
+
+def _requeue_matching(live: set[str]) -> list[str]:
+    from django_tasks_db.models import DBTaskResult
+
+    from marsad.matching.models import Fingerprint
+    from marsad.matching.tasks import match_item
+
+    queued = {
+        args["args"][0]
+        for task_id, args in DBTaskResult.objects.filter(task_path__endswith="match_item").values_list(
+            "id", "args_kwargs")
+        if str(task_id) in live
+    }
+    waiting = Fingerprint.objects.filter(indexed=False, match_error="").values_list("item__sha256", flat=True)
+    stalled = set(waiting) - queued
+    for sha in stalled:
+        match_item.enqueue(sha)
+    return sorted(stalled)
+
+
+def pending_work(shas: set[str]) -> int:
+    """How many of these items still await analysis or matching."""
+    from marsad.matching.models import Fingerprint
+
+    unanalysed = Item.objects.filter(sha256__in=shas, analysis=Item.Analysis.PENDING).values_list("sha256", flat=True)
+    unmatched = Fingerprint.objects.filter(item__sha256__in=shas, indexed=False, match_error="").values_list(
+        "item__sha256", flat=True)
+    return len(set(unanalysed) | set(unmatched))
 
 
 def ingest(

@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "marsad.custody",
     "marsad.evidence",
+    "marsad.matching",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -1,0 +1,40 @@
+"""Fingerprints of items and the links between copies of the same evidence."""
+
+from django.db import models
+
+from marsad.evidence.models import Item
+
+
+class Fingerprint(models.Model):
+    """An item's perceptual hashes: one for an image, a sequence for a video."""
+
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="fingerprints")
+    algorithm = models.CharField(max_length=16)
+    version = models.CharField(max_length=32)
+    hashes = models.BinaryField(help_text="32 bytes per frame, in order.")
+    qualities = models.BinaryField(help_text="One byte (0-100) per frame.")
+    seconds = models.BinaryField(help_text="float32 timestamp per frame.")
+    variants = models.BinaryField(default=b"", help_text="Mirrored/rotated hashes, searched with, not indexed.")
+    indexed = models.BooleanField(default=False)
+    match_error = models.TextField(blank=True, help_text="Why matching failed (then it is not retried).")
+    created = models.DateTimeField()
+    log_index = models.BigIntegerField(unique=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["item", "algorithm"], name="one_fingerprint_per_algorithm")]
+
+
+class CopyLink(models.Model):
+    """Two items found to be copies of each other, and why."""
+
+    a = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    b = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    distance = models.IntegerField(help_text="Smallest Hamming distance between matched hashes.")
+    share_a = models.FloatField(help_text="Share of a's frames that match b.")
+    share_b = models.FloatField(help_text="Share of b's frames that match a.")
+    reason = models.TextField()
+    created = models.DateTimeField()
+    log_index = models.BigIntegerField(unique=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["a", "b"], name="one_link_per_pair")]

@@ -1,0 +1,166 @@
+"""Fingerprints into the database and the index; copies found and linked.
+
+Matching holds the index's write lock from the query to the append, so two
+copies analysed at the same moment by two workers still find each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from marsad.core.custody.leaves import digest
+from marsad.core.fingerprints.base import MATCH_DISTANCE, FrameHash
+from marsad.core.matching.copies import FrameMatch, Link, decide, good_frames
+from marsad.core.matching.persist import IndexFiles
+from marsad.custody import log
+from marsad.evidence.models import Item
+
+from .models import CopyLink, Fingerprint
+
+
+def index_files() -> IndexFiles:
+    return IndexFiles(settings.WORKSPACE.home / "index" / "hashes")
+
+
+def record_fingerprint(item: Item, algorithm: str, version: str, frames: list[FrameHash]) -> Fingerprint:
+    """Store an item's hashes with their custody event (inside the analysis transaction)."""
+    hashes = b"".join(f.hash for f in frames)
+    entry = log.record(
+        "fingerprint",
+        item=item.sha256,
+        tool={"name": algorithm, "version": version},
+        inputs=[{"sha256": item.sha256}],
+        outputs=[{"algorithm": algorithm, "frames": len(frames), "hashes": digest(hashes.hex())}],
+    )
+    return Fingerprint.objects.create(
+        item=item, algorithm=algorithm, version=version, hashes=hashes,
+        qualities=bytes(f.quality for f in frames),
+        seconds=np.array([f.seconds for f in frames], np.float32).tobytes(),
+        variants=b"".join(b"".join(f.variants) for f in frames),
+        created=timezone.now(), log_index=entry.index,
+    )
+
+
+def frames_of(fp: Fingerprint) -> list[FrameHash]:
+    hashes, qualities = bytes(fp.hashes), bytes(fp.qualities)
+    seconds = np.frombuffer(bytes(fp.seconds), np.float32)
+    n = len(qualities)
+    variants = bytes(fp.variants)
+    per = len(variants) // (32 * n) if n else 0
+    return [
+        FrameHash(hashes[i * 32 : (i + 1) * 32], qualities[i], float(seconds[i]),
+                  tuple(variants[(i * per + k) * 32 : (i * per + k + 1) * 32] for k in range(per)))
+        for i in range(n)
+    ]
+
+
+@dataclass
+class Query:
+    frames: list[FrameHash]
+    video: bool
+
+
+def search(query: Query, radius: int = MATCH_DISTANCE, exclude: int | None = None) -> tuple[list[FrameMatch], int]:
+    """Every index hit of the query's trustworthy frames (and their variants)."""
+    index, owners = index_files().load()
+    good = good_frames([f.quality for f in query.frames])
+    matches = []
+    for i in good:
+        frame = query.frames[i]
+        for variant, probe in enumerate((frame.hash, *frame.variants)):
+            for m in index.search(probe, radius):
+                item_id, frame_no = (int(v) for v in owners[m.position])
+                if item_id != exclude:
+                    matches.append(FrameMatch(i, item_id, frame_no, m.distance, transformed=variant > 0))
+    return matches, len(good)
+
+
+def _frame_counts(item_ids: set[int]) -> dict[int, int]:
+    counts = {}
+    for item_id, qualities in Fingerprint.objects.filter(item_id__in=item_ids).values_list("item_id", "qualities"):
+        counts[item_id] = len(good_frames(list(bytes(qualities))))
+    return counts
+
+
+def find_copies(query: Query, exclude: int | None = None) -> list[Link]:
+    matches, good = search(query, exclude=exclude)
+    return decide(matches, good, _frame_counts({m.item for m in matches}), query.video)
+
+
+def match_or_record_crash(sha256: str) -> dict[str, Any]:
+    """The task's body: a crash is recorded on the fingerprint, which is then not retried."""
+    try:
+        return match_item(sha256)
+    except Exception as e:  # the task boundary: anything unexpected must be recorded
+        reason = f"internal error: {type(e).__name__}: {e}"
+        Fingerprint.objects.filter(item__sha256=sha256, indexed=False).update(match_error=reason)
+        item = Item.objects.get(sha256=sha256)
+        item.analysis_errors = [*item.analysis_errors, {"step": "matching", "reason": reason}]
+        item.analysis = Item.Analysis.FAILED
+        item.save(update_fields=["analysis_errors", "analysis"])
+        raise
+
+
+def match_item(sha256: str) -> dict[str, Any]:
+    """Link an item to the copies already indexed, then add it to the index."""
+    fps = list(Fingerprint.objects.filter(item__sha256=sha256, indexed=False, match_error="").select_related("item"))
+    linked = 0
+    files = index_files()
+    for fp in fps:
+        frames = frames_of(fp)
+        with files.writing():
+            links = find_copies(Query(frames, fp.algorithm != "pdq"), exclude=fp.item_id)
+            with transaction.atomic():
+                log.lock_head()
+                for link in links:
+                    linked += _record_link(fp.item, link)
+                Fingerprint.objects.filter(pk=fp.pk).update(indexed=True)
+                files.append([f.hash for f in frames], [(fp.item_id, i) for i in range(len(frames))])
+    return {"sha256": sha256, "links": linked}
+
+
+def _record_link(item: Item, link: Link) -> int:
+    a_id, b_id = sorted((item.pk, link.item))
+    if CopyLink.objects.filter(a_id=a_id, b_id=b_id).exists():
+        return 0
+    other = Item.objects.get(pk=link.item)
+    share_a, share_b = (link.share_query, link.share_other) if a_id == item.pk else (link.share_other, link.share_query)
+    now = timezone.now()
+    entry = log.record(
+        "link",
+        item=item.sha256,
+        time=now,
+        inputs=[{"sha256": item.sha256}, {"sha256": other.sha256}],
+        outputs=[{"relation": "copy", "distance": link.distance, "reason": link.reason}],
+    )
+    CopyLink.objects.create(a_id=a_id, b_id=b_id, distance=link.distance, share_a=share_a, share_b=share_b,
+                            reason=link.reason, created=now, log_index=entry.index)
+    return 1
+
+
+def cluster(item: Item) -> list[Item]:
+    """The item's copy cluster: everything connected to it by links."""
+    seen, frontier = {item.pk}, [item.pk]
+    while frontier:
+        edges = CopyLink.objects.filter(Q(a_id__in=frontier) | Q(b_id__in=frontier)).values_list("a_id", "b_id")
+        frontier = [x for pair in edges for x in pair if x not in seen]
+        seen.update(frontier)
+    return list(Item.objects.filter(pk__in=seen))
+
+
+def earliest_time(item: Item) -> tuple[Any, str]:
+    """The earliest trustworthy time of an item, and where it comes from."""
+    options = []
+    if item.captured_at:
+        options.append((item.captured_at, f"capture metadata ({item.captured_at_source})"))
+    posted = item.captures.exclude(posted_at=None).order_by("posted_at").first()
+    if posted:
+        options.append((posted.posted_at, f"source post time ({posted.channel or posted.url or 'source'})"))
+    return min(options, key=lambda o: o[0]) if options else (None, "no trustworthy time")
