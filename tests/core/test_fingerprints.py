@@ -1,0 +1,128 @@
+"""PDQ and video PDQ against Meta's reference hashes (../shared/testdata/pdq, vpdq)."""
+
+import json
+
+import pytest
+
+from marsad.core.fingerprints.base import distance
+from marsad.core.fingerprints.pdq import PDQ
+from marsad.core.fingerprints.video import VideoPDQ
+from marsad.core.matching.index import HammingIndex
+
+
+@pytest.fixture(scope="module")
+def expected(testdata):
+    return json.loads((testdata / "pdq" / "expected-hashes.json").read_text())
+
+
+def test_pdq_exact_and_tolerance_vectors(testdata, expected):
+    pdq = PDQ()
+    worst = {}
+    for group, limit in (("exact", 2), ("tolerance_16", 16)):
+        assert expected[group]
+        for case in expected[group]:
+            got = pdq.compute(testdata / "pdq" / "images" / case["file"])[0]
+            d = distance(got.hash, bytes.fromhex(case["hash"]))
+            assert d <= limit, f"{case['file']}: {d} bits from the reference"
+            worst[group] = max(worst.get(group, 0), d)
+    assert worst["exact"] == 0, "these decode identically here: all exact"
+
+
+def test_rotations_and_mirrors_are_found_by_the_dihedral_query(testdata):
+    pdq = PDQ()
+    folder = testdata / "pdq" / "images" / "dih"
+    index = HammingIndex()
+    index.add([pdq.compute(folder / "bridge-1-original.jpg")[0].hash])
+    for image in sorted(folder.iterdir()):
+        frame = pdq.compute(image)[0]
+        plain = index.search(frame.hash, 31)
+        found = [m for probe in (frame.hash, *frame.variants) for m in index.search(probe, 31)]
+        assert found, f"{image.name} not found by any of its 8 orientations"
+        if image.name != "bridge-1-original.jpg":
+            assert not plain, f"{image.name} should need the dihedral query"
+
+
+def test_quality_is_reported(testdata):
+    small = PDQ().compute(testdata / "pdq" / "images" / "misc" / "small.jpg")[0]
+    assert small.quality < 50  # a featureless image: its hash must not be trusted
+    assert PDQ().compute(testdata / "pdq" / "images" / "bridge-mods" / "aaa-orig.jpg")[0].quality == 100
+
+
+def _reference(path):
+    rows = []
+    for line in path.read_text().splitlines():
+        _, quality, hex_hash, seconds = line.split(",")
+        rows.append((float(seconds), int(quality), bytes.fromhex(hex_hash)))
+    return rows
+
+
+def test_video_frames_match_vpdq_reference_hashes(testdata):
+    videos = sorted((testdata / "vpdq" / "videos").glob("*.mp4"))
+    assert len(videos) >= 14
+    hasher = VideoPDQ(trim_borders=False, drop_similar=False, with_variants=False)
+    for video in videos:
+        reference = _reference(testdata / "vpdq" / "hashes" / f"{video.stem}.txt")
+        half = (reference[1][0] - reference[0][0]) / 2
+        ours = [f for f in hasher.compute(video) if f.quality >= 50]
+        assert ours, video.name
+        ok = 0
+        for frame in ours:
+            near = [r for r in reference if abs(r[0] - frame.seconds) <= half + 1e-6]
+            ok += bool(near) and min(distance(frame.hash, r[2]) for r in near) <= 31
+        assert ok / len(ours) >= 0.95, f"{video.name}: {ok}/{len(ours)} frames match the reference"
+        duration = reference[-1][0]
+        assert len(ours) <= 4 * duration + 2, "about one hash a second plus scene changes, not every frame"
+
+
+def _write(path, frames, size):
+    import av
+
+    with av.open(str(path), "w", format="mp4") as dst:
+        out = dst.add_stream("libx264", rate=10)
+        out.width, out.height, out.pix_fmt = size[0], size[1], "yuv420p"
+        for n, pixels in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(pixels, "rgb24")
+            frame.pts = n
+            for packet in out.encode(frame):
+                dst.mux(packet)
+        for packet in out.encode():
+            dst.mux(packet)
+
+
+def _textured_frames(count, width=320, height=180):
+    """A textured scene panning sideways (real footage has detail in every line)."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(4)
+    blocks = rng.integers(0, 256, (height // 6, (width + 8 * count) // 6, 3), dtype=np.uint8)
+    world = np.asarray(Image.fromarray(blocks).resize(((width + 8 * count), height), Image.BILINEAR))
+    return [np.ascontiguousarray(world[:, 8 * n : 8 * n + width]) for n in range(count)]
+
+
+def test_letterbox_and_blurred_pillarbox_are_trimmed_before_hashing(tmp_path):
+    import numpy as np
+    from PIL import Image, ImageFilter
+
+    frames = _textured_frames(30)
+    _write(tmp_path / "plain.mp4", frames, (320, 180))
+    boxed = []
+    pillared = []
+    for f in frames:
+        canvas = np.zeros((320, 320, 3), np.uint8)
+        canvas[70:250] = f
+        boxed.append(canvas)
+        # a vertical phone video's usual frame: the picture over a blurred, stretched copy of itself
+        back = Image.fromarray(f).resize((480, 180)).filter(ImageFilter.GaussianBlur(25))
+        wide = np.asarray(back).copy()
+        wide[:, 80:400] = f
+        pillared.append(np.ascontiguousarray(wide))
+    _write(tmp_path / "boxed.mp4", boxed, (320, 320))
+    _write(tmp_path / "pillared.mp4", pillared, (480, 180))
+    original = VideoPDQ().compute(tmp_path / "plain.mp4")
+    for name in ("boxed.mp4", "pillared.mp4"):
+        trimmed = VideoPDQ().compute(tmp_path / name)
+        untrimmed = VideoPDQ(trim_borders=False).compute(tmp_path / name)
+        best = min(distance(x.hash, y.hash) for x in original for y in trimmed)
+        best_untrimmed = min(distance(x.hash, y.hash) for x in original for y in untrimmed)
+        assert best <= 31 < best_untrimmed, (name, best, best_untrimmed)
