@@ -89,12 +89,12 @@ def _write(path, frames, size):
             dst.mux(packet)
 
 
-def _textured_frames(count, width=320, height=180):
+def _textured_frames(count, width=320, height=180, seed=4):
     """A textured scene panning sideways (real footage has detail in every line)."""
     import numpy as np
     from PIL import Image
 
-    rng = np.random.default_rng(4)
+    rng = np.random.default_rng(seed)
     blocks = rng.integers(0, 256, (height // 6, (width + 8 * count) // 6, 3), dtype=np.uint8)
     world = np.asarray(Image.fromarray(blocks).resize(((width + 8 * count), height), Image.BILINEAR))
     return [np.ascontiguousarray(world[:, 8 * n : 8 * n + width]) for n in range(count)]
