@@ -1,28 +1,35 @@
 """Exact Hamming range search over 256-bit hashes (recall 1.0, by construction).
 
 Hashes live in one contiguous (N, 4) uint64 array. Small collections are
-scanned flat (XOR + popcount over the whole array). Larger ones use
-multi-index hashing (Norouzi et al.): the 256 bits are cut into 16 chunks of 16
-bits; a hash within distance r of the query agrees with it to within r // 16 bits
-on at least one chunk (pigeonhole), so only hashes in those chunk buckets are
-candidates, and every candidate's true distance is then checked. No candidate
-is ever missed, so the search is exact.
+scanned flat (XOR + popcount). Larger ones use multi-index hashing (Norouzi,
+Punjani and Fleet): the 256 bits are cut into m chunks of about log2(N) bits.
+A hash within distance r of the query differs from it in at most r // m bits of
+at least one chunk (pigeonhole), so looking up, in each chunk's table, every
+value within r // m bits of the query's chunk finds every candidate; each
+candidate's true distance is then checked. Nothing within r can be missed.
+
+Chunk tables are sorted position lists with bucket offsets (no Python objects),
+and many queries are answered in one vectorised pass.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from itertools import combinations
+from math import comb
 
 import numpy as np
 
 HASH_BYTES = 32
-CHUNKS = 16
-CHUNK_BITS = 16
-FLAT_LIMIT = 50_000  # below this, a flat scan is faster than looking in buckets
+HASH_BITS = 256
+FLAT_LIMIT = 50_000  # below this, a flat scan is faster than looking in tables
+MIN_CHUNK_BITS, MAX_CHUNK_BITS = 16, 24
+_BLOCK = 1 << 20  # rows converted to chunk values at a time (bounds memory while building)
 
 
 def as_rows(hashes: np.ndarray | list[bytes] | bytes) -> np.ndarray:
-    """Hashes as a contiguous (N, 4) big-endian-agnostic uint64 array."""
+    """Hashes as a contiguous (N, 4) uint64 array (raw bytes, not numbers)."""
     if isinstance(hashes, (bytes, bytearray)):
         hashes = [bytes(hashes)]
     if isinstance(hashes, list):
@@ -38,12 +45,44 @@ def as_rows(hashes: np.ndarray | list[bytes] | bytes) -> np.ndarray:
     return raw.view(np.uint64).reshape(-1, 4)
 
 
-def _chunks(rows: np.ndarray) -> np.ndarray:
-    """(N, 16) uint16 chunk values of each hash."""
-    return rows.view(np.uint16).reshape(-1, CHUNKS)
+def chunk_widths(n: int) -> list[int]:
+    """About log2(n) + 2 bits per chunk (buckets of a quarter of a hash on average, so
+    few candidates to check), the 256 bits shared out as evenly as possible."""
+    width = int(np.clip(round(np.log2(max(n, 2))) + 2, MIN_CHUNK_BITS, MAX_CHUNK_BITS))
+    m = -(-HASH_BITS // width)
+    base, extra = divmod(HASH_BITS, m)
+    return [base + 1] * extra + [base] * (m - extra)
 
 
-_FLIPS = np.array([0] + [1 << b for b in range(CHUNK_BITS)], dtype=np.uint32)
+def chunk_values(rows: np.ndarray, widths: list[int]) -> np.ndarray:
+    """(N, m) uint32: each hash's value in each chunk (bits taken in hash order)."""
+    out = np.empty((len(rows), len(widths)), np.uint32)
+    bounds = np.cumsum([0, *widths])
+    for start in range(0, len(rows), _BLOCK):
+        bits = np.unpackbits(rows[start : start + _BLOCK].view(np.uint8), axis=1)
+        for j, w in enumerate(widths):
+            weights = (1 << np.arange(w - 1, -1, -1, dtype=np.uint64)).astype(np.uint64)
+            out[start : start + _BLOCK, j] = bits[:, bounds[j] : bounds[j + 1]].astype(np.uint64) @ weights
+    return out
+
+
+@functools.cache
+def _flip_masks(width: int, flips: int) -> np.ndarray:
+    masks = [0]
+    for k in range(1, flips + 1):
+        masks.extend(sum(1 << b for b in bits) for bits in combinations(range(width), k))
+    return np.array(masks, np.uint32)
+
+
+def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Concatenation of arange(s, e) for every pair, without a Python loop."""
+    lengths = ends - starts
+    keep = lengths > 0
+    starts, lengths = starts[keep], lengths[keep]
+    if not len(lengths):
+        return np.zeros(0, np.int64)
+    offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+    return np.arange(lengths.sum()) + offsets
 
 
 @dataclass
@@ -58,75 +97,104 @@ class HammingIndex:
     def __init__(self, rows: np.ndarray | None = None, flat_limit: int = FLAT_LIMIT) -> None:
         self.rows = np.zeros((0, 4), np.uint64) if rows is None else as_rows(rows)
         self.flat_limit = flat_limit
-        self._order: np.ndarray | None = None  # (16, M) positions sorted by chunk value
-        self._starts: np.ndarray | None = None  # (16, 65537) bucket offsets into _order
-        self._indexed = 0  # rows covered by the buckets; later rows are scanned flat
+        self.widths: list[int] = []
+        self._order: list[np.ndarray] = []  # per chunk: positions sorted by chunk value
+        self._starts: list[np.ndarray] = []  # per chunk: bucket offsets into _order
+        self._indexed = 0  # rows covered by the tables; later rows are scanned flat
         if len(self.rows) >= flat_limit:
             self._build()
 
     @classmethod
-    def from_parts(cls, rows: np.ndarray, order: np.ndarray | None, starts: np.ndarray | None,
-                   indexed: int, flat_limit: int = FLAT_LIMIT) -> HammingIndex:
+    def from_parts(cls, rows: np.ndarray, widths: list[int], order: list[np.ndarray],
+                   starts: list[np.ndarray], indexed: int, flat_limit: int = FLAT_LIMIT) -> HammingIndex:
         """An index from arrays saved earlier (memory-mapped: opening costs nothing)."""
         index = cls(flat_limit=flat_limit)
-        index.rows, index._order, index._starts = rows, order, starts
-        index._indexed = indexed if order is not None else 0
+        index.rows, index.widths, index._order, index._starts = rows, list(widths), order, starts
+        index._indexed = indexed if order else 0
         return index
 
-    def parts(self) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, int]:
-        return self.rows, self._order, self._starts, self._indexed
+    def parts(self) -> tuple[np.ndarray, list[int], list[np.ndarray], list[np.ndarray], int]:
+        return self.rows, self.widths, self._order, self._starts, self._indexed
 
     def __len__(self) -> int:
         return len(self.rows)
 
     @property
     def method(self) -> str:
-        return "multi-index" if self._order is not None else "flat"
+        return "multi-index" if self._order else "flat"
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.rows.nbytes + sum(a.nbytes for a in self._order) + sum(a.nbytes for a in self._starts))
 
     def _build(self) -> None:
-        chunks = _chunks(self.rows)
-        order = np.argsort(chunks, axis=0, kind="stable").T.astype(np.int32)
-        starts = np.empty((CHUNKS, (1 << CHUNK_BITS) + 1), np.int64)
-        for j in range(CHUNKS):
-            starts[j] = np.searchsorted(chunks[order[j], j], np.arange((1 << CHUNK_BITS) + 1))
-        self._order, self._starts, self._indexed = np.ascontiguousarray(order), starts, len(self.rows)
+        self.widths = chunk_widths(len(self.rows))
+        values = chunk_values(self.rows, self.widths)
+        self._order, self._starts = [], []
+        for j, w in enumerate(self.widths):
+            column = values[:, j]
+            self._order.append(np.argsort(column, kind="stable").astype(np.int32))
+            counts = np.bincount(column, minlength=1 << w)
+            self._starts.append(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
+        self._indexed = len(self.rows)
 
     def add(self, hashes: np.ndarray | list[bytes]) -> range:
-        """Append hashes; returns their positions. The buckets are rebuilt only when
-        the unbucketed tail grows past a tenth of the index (amortised O(1) per hash)."""
+        """Append hashes; returns their positions. Tables are rebuilt only when the
+        unindexed tail outgrows a tenth of the index (amortised O(1) per hash)."""
         new = as_rows(hashes)
         first = len(self.rows)
-        self.rows = np.concatenate([self.rows, new]) if len(new) else self.rows
+        if len(new):
+            self.rows = np.concatenate([self.rows, new])
         tail = len(self.rows) - self._indexed
-        if len(self.rows) >= self.flat_limit and (self._order is None or tail > max(self.flat_limit, self._indexed // 10)):
+        if len(self.rows) >= self.flat_limit and (not self._order or tail > max(self.flat_limit, self._indexed // 10)):
             self._build()
         return range(first, len(self.rows))
 
-    def _candidates(self, query: np.ndarray, radius: int) -> np.ndarray:
-        if radius // CHUNKS > 1:
-            return np.arange(self._indexed)  # too wide for buckets to help: scan everything
-        flips = _FLIPS if radius >= CHUNKS else _FLIPS[:1]
-        q = _chunks(query)[0].astype(np.uint32)
-        values = (q[:, None] ^ flips[None, :])  # (16, 17) chunk values to look up
-        starts = np.take_along_axis(self._starts, values.astype(np.int64), axis=1)
-        ends = np.take_along_axis(self._starts, values.astype(np.int64) + 1, axis=1)
-        parts = [self._order[j, s:e] for j in range(CHUNKS) for s, e in zip(starts[j], ends[j]) if e > s]
-        if not parts:
-            return np.zeros(0, np.int64)
-        return np.unique(np.concatenate(parts))
-
     def search(self, query: bytes, radius: int) -> list[Match]:
         """Every indexed hash within `radius` bits of `query`, nearest first."""
-        q = as_rows(query)
-        if self._order is not None and radius < 2 * CHUNKS:
-            cands = self._candidates(q, radius)
+        return self.search_many([query], radius)[0]
+
+    def search_many(self, queries: list[bytes], radius: int) -> list[list[Match]]:
+        """`search` for many queries in one vectorised pass."""
+        q = as_rows(queries)
+        if not len(q):
+            return []
+        tables = bool(self._order) and radius // len(self.widths) <= 2
+        if tables:
+            query_ids, cands = self._candidates(q, radius)
             tail = np.arange(self._indexed, len(self.rows))
-            cands = np.concatenate([cands, tail]) if len(tail) else cands
-            dist = np.bitwise_count(self.rows[cands] ^ q).sum(axis=1, dtype=np.int64)
+            if len(tail):
+                query_ids = np.concatenate([query_ids, np.repeat(np.arange(len(q)), len(tail))])
+                cands = np.concatenate([cands, np.tile(tail, len(q))])
         else:
-            cands = None
-            dist = np.bitwise_count(self.rows ^ q).sum(axis=1, dtype=np.int64)
-        hit = np.flatnonzero(dist <= radius)
-        positions = hit if cands is None else cands[hit]
-        found = sorted(zip(dist[hit].tolist(), positions.tolist()))
-        return [Match(int(p), int(d)) for d, p in found]
+            query_ids = np.repeat(np.arange(len(q)), len(self.rows))
+            cands = np.tile(np.arange(len(self.rows)), len(q))
+        dist = np.bitwise_count(self.rows[cands] ^ q[query_ids]).sum(axis=1, dtype=np.int64)
+        hit = dist <= radius
+        query_ids, cands, dist = query_ids[hit], cands[hit], dist[hit]
+        results: list[list[Match]] = [[] for _ in range(len(q))]
+        for qi, pos, d in sorted(set(zip(query_ids.tolist(), cands.tolist(), dist.tolist())),
+                                 key=lambda t: (t[0], t[2], t[1])):
+            results[qi].append(Match(pos, d))
+        return results
+
+    def _candidates(self, q: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
+        flips = radius // len(self.widths)
+        values = chunk_values(q, self.widths)
+        query_ids, positions = [], []
+        for j, w in enumerate(self.widths):
+            masks = _flip_masks(w, flips)
+            probes = (values[:, j : j + 1] ^ masks[None, :]).astype(np.int64)  # (Q, probes)
+            starts, ends = self._starts[j][probes], self._starts[j][probes + 1]
+            found = _ranges(starts.ravel().astype(np.int64), ends.ravel().astype(np.int64))
+            positions.append(self._order[j][found])
+            per_query = (ends - starts).sum(axis=1)
+            query_ids.append(np.repeat(np.arange(len(q)), per_query))
+        return np.concatenate(query_ids), np.concatenate(positions).astype(np.int64)
+
+
+def probes_per_query(n: int, radius: int = 31) -> int:
+    """Table look-ups one query costs at collection size n (for the docs and benchmarks)."""
+    widths = chunk_widths(n)
+    flips = radius // len(widths)
+    return sum(sum(comb(w, k) for k in range(flips + 1)) for w in widths)

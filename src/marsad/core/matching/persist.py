@@ -1,7 +1,7 @@
 """The hash index on disk, for a worker that writes while other processes read.
 
     CURRENT            the generation in use (replaced atomically by rename)
-    gen-<n>/           hashes.npy, owners.npy, order.npy, starts.npy: a built index
+    gen-<n>/           hashes.npy, owners.npy, widths.npy, order-<j>.npy, starts-<j>.npy: a built index
     gen-<n>/tail.*     hashes (32 bytes) and owners (2 x int64) appended since it was built
 
 Readers memory-map a generation and read its tail up to the last whole record,
@@ -54,9 +54,10 @@ class IndexFiles:
         d = self.folder / f"gen-{gen}"
         rows = np.load(d / "hashes.npy", mmap_mode="r")
         owners = np.load(d / "owners.npy", mmap_mode="r")
-        order = np.load(d / "order.npy", mmap_mode="r") if (d / "order.npy").exists() else None
-        starts = np.load(d / "starts.npy", mmap_mode="r") if (d / "starts.npy").exists() else None
-        index = HammingIndex.from_parts(rows, order, starts, len(rows))
+        widths = np.load(d / "widths.npy").tolist() if (d / "widths.npy").exists() else []
+        order = [np.load(d / f"order-{j}.npy", mmap_mode="r") for j in range(len(widths))]
+        starts = [np.load(d / f"starts-{j}.npy", mmap_mode="r") for j in range(len(widths))]
+        index = HammingIndex.from_parts(rows, widths, order, starts, len(rows))
         tail_hashes, tail_owners = self._tail(d)
         if len(tail_hashes):
             index.rows = np.concatenate([np.asarray(rows), tail_hashes])
@@ -95,12 +96,14 @@ class IndexFiles:
         shutil.rmtree(d, ignore_errors=True)
         d.mkdir(parents=True)
         index = HammingIndex(rows)
-        rows, order, starts, _ = index.parts()
+        rows, widths, order, starts, _ = index.parts()
         np.save(d / "hashes.npy", rows)
         np.save(d / "owners.npy", owners)
-        if order is not None:
-            np.save(d / "order.npy", order)
-            np.save(d / "starts.npy", starts)
+        if widths:
+            np.save(d / "widths.npy", np.array(widths, np.int64))
+            for j in range(len(widths)):
+                np.save(d / f"order-{j}.npy", order[j])
+                np.save(d / f"starts-{j}.npy", starts[j])
         tmp = self.folder / "CURRENT.tmp"
         tmp.write_text(str(gen))
         os.replace(tmp, self.folder / "CURRENT")
