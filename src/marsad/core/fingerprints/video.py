@@ -10,52 +10,18 @@ one is dropped: a still shot gives one hash, not one a second.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-
 import av
 import numpy as np
 import pdqhash
 
 from .base import FingerprintFailed, FrameHash, distance, pack_bits
+from .borders import Crop, content_box
 
 HASH_SIDE = 720  # frames larger than this (long side) are downscaled before hashing
 SCENE_SIZE = 16  # side of the grey thumbnail used to spot scene changes
 SCENE_CHANGE = 24.0  # mean absolute difference (0-255) that marks a new scene
 SAME_FRAME_DISTANCE = 8  # a kept frame this close to the previous one is dropped
 _MIRRORS = (4, 5)  # in pdqhash's dihedral order: flipped left-right, flipped top-bottom
-
-
-@dataclass(frozen=True)
-class Crop:
-    top: int
-    bottom: int  # exclusive
-    left: int
-    right: int  # exclusive
-
-
-def content_box(grey: np.ndarray, flat: float = 4.0, blurred: float = 1.0) -> Crop:
-    """Rows and columns to keep after peeling, from each edge inwards, lines that are
-    uniform (letterbox and pillarbox bars) or nearly free of detail (a blurred
-    background). Peeling stops at the first line with content, so flat areas inside
-    the picture are never cut; a frame that is flat all over is kept whole."""
-    g = grey.astype(np.float32)
-    h, w = g.shape
-
-    def border(spread: np.ndarray, detail: np.ndarray) -> np.ndarray:
-        return (spread <= flat) | (detail <= blurred)
-
-    rows = border(g.std(axis=1), np.abs(np.diff(g, axis=1)).mean(axis=1))
-    cols = border(g.std(axis=0), np.abs(np.diff(g, axis=0)).mean(axis=0))
-
-    def peel(is_border: np.ndarray, n: int) -> tuple[int, int]:
-        content = np.flatnonzero(~is_border)
-        if len(content) == 0 or content[-1] - content[0] + 1 < n // 4:
-            return 0, n
-        return int(content[0]), int(content[-1]) + 1
-
-    top, bottom = peel(rows, h)
-    left, right = peel(cols, w)
-    return Crop(top, bottom, left, right)
 
 
 def _downscale(frame: av.VideoFrame, crop: Crop | None) -> np.ndarray:
