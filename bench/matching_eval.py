@@ -181,8 +181,9 @@ class Matcher:
         rows, owners, counts = [], [], {}
         for name, frames in originals.items():
             for i, f in enumerate(frames):
-                rows.append(f.hash)
-                owners.append((name, i))
+                for h in (f.hash, *f.extras):
+                    rows.append(h)
+                    owners.append((name, i))
             counts[name] = len(good_frames([f.quality for f in frames]))
         return HammingIndex(rows), owners, counts
 

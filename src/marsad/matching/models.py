@@ -15,6 +15,7 @@ class Fingerprint(models.Model):
     qualities = models.BinaryField(help_text="One byte (0-100) per frame.")
     seconds = models.BinaryField(help_text="float32 timestamp per frame.")
     variants = models.BinaryField(default=b"", help_text="Mirrored/rotated hashes, searched with, not indexed.")
+    extras = models.BinaryField(default=b"", help_text="Crop and band hashes, indexed beside each frame's hash.")
     indexed = models.BooleanField(default=False)
     match_error = models.TextField(blank=True, help_text="Why matching failed (then it is not retried).")
     created = models.DateTimeField()

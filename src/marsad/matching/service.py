@@ -44,6 +44,7 @@ def record_fingerprint(item: Item, algorithm: str, version: str, frames: list[Fr
         qualities=bytes(f.quality for f in frames),
         seconds=np.array([f.seconds for f in frames], np.float32).tobytes(),
         variants=b"".join(b"".join(f.variants) for f in frames),
+        extras=b"".join(b"".join(f.extras) for f in frames),
         created=timezone.now(), log_index=entry.index,
     )
 
@@ -52,13 +53,17 @@ def frames_of(fp: Fingerprint) -> list[FrameHash]:
     hashes, qualities = bytes(fp.hashes), bytes(fp.qualities)
     seconds = np.frombuffer(bytes(fp.seconds), np.float32)
     n = len(qualities)
-    variants = bytes(fp.variants)
-    per = len(variants) // (32 * n) if n else 0
     return [
         FrameHash(hashes[i * 32 : (i + 1) * 32], qualities[i], float(seconds[i]),
-                  tuple(variants[(i * per + k) * 32 : (i * per + k + 1) * 32] for k in range(per)))
+                  _split(bytes(fp.variants), n, i), _split(bytes(fp.extras), n, i))
         for i in range(n)
     ]
+
+
+def _split(packed: bytes, frames: int, i: int) -> tuple[bytes, ...]:
+    """Frame i's share of hashes stored frame after frame, the same number for each."""
+    per = len(packed) // (32 * frames) if frames else 0
+    return tuple(packed[(i * per + k) * 32 : (i * per + k + 1) * 32] for k in range(per))
 
 
 @dataclass
@@ -122,7 +127,8 @@ def match_item(sha256: str) -> dict[str, Any]:
                 for link in links:
                     linked += _record_link(fp.item, link)
                 Fingerprint.objects.filter(pk=fp.pk).update(indexed=True)
-                files.append([f.hash for f in frames], [(fp.item_id, i) for i in range(len(frames))])
+                rows = [(h, i) for i, f in enumerate(frames) for h in (f.hash, *f.extras)]
+                files.append([h for h, _ in rows], [(fp.item_id, i) for _, i in rows])
     return {"sha256": sha256, "links": linked}
 
 

@@ -25,7 +25,8 @@ class FrameHash:
     hash: bytes
     quality: int
     seconds: float = 0.0
-    variants: tuple[bytes, ...] = ()  # rotated/mirrored hashes: searched with, never indexed
+    variants: tuple[bytes, ...] = ()  # rotated/mirrored/unboxed hashes: searched with, never indexed
+    extras: tuple[bytes, ...] = ()  # cropped and middle-band hashes: indexed beside `hash`
 
 
 @runtime_checkable

@@ -15,6 +15,7 @@ from PIL import Image, ImageOps
 
 from .base import FingerprintFailed, FrameHash, pack_bits
 from .borders import content_box
+from .regions import indexed_regions
 
 # Decoding huge images only to shrink them to 512 px wastes time: draft mode lets
 # JPEG decode at 1/2..1/8 scale, which PDQ's own downsampling makes harmless.
@@ -57,9 +58,10 @@ class PDQ:
         if not self.with_variants:
             return [hash_pixels(rgb)]
         first, *others = dihedral(rgb)  # one DCT gives all eight
-        variants = [o.hash for o in others]
+        extras = [hash_pixels(region).hash for region in indexed_regions(rgb)]
+        variants = [o.hash for o in others] + [extras[-1]]  # ... and the middle band
         box = content_box(np.asarray(Image.fromarray(rgb).convert("L")))
         if (box.bottom - box.top, box.right - box.left) != rgb.shape[:2]:
             # a letterboxed or pillarboxed copy: search with the picture inside too
             variants += [h.hash for h in dihedral(rgb[box.top : box.bottom, box.left : box.right])]
-        return [FrameHash(first.hash, first.quality, 0.0, tuple(variants))]
+        return [FrameHash(first.hash, first.quality, 0.0, tuple(variants), tuple(extras))]

@@ -16,6 +16,7 @@ import pdqhash
 
 from .base import FingerprintFailed, FrameHash, distance, pack_bits
 from .borders import Crop, content_box
+from .regions import indexed_regions
 
 HASH_SIDE = 720  # frames larger than this (long side) are downscaled before hashing
 SCENE_SIZE = 16  # side of the grey thumbnail used to spot scene changes
@@ -106,9 +107,11 @@ class VideoPDQ:
                 if self.with_variants:  # the mirrored frames too: one DCT gives them
                     all_bits, quality = pdqhash.compute_dihedral(pixels)
                     bits, variants = all_bits[0], tuple(pack_bits(all_bits[i]) for i in _MIRRORS)
+                    extras = tuple(pack_bits(pdqhash.compute(r)[0]) for r in indexed_regions(pixels))
+                    variants += extras[-1:]  # search with the middle band too
                 else:
-                    (bits, quality), variants = pdqhash.compute(pixels), ()
-                h = FrameHash(pack_bits(bits), int(quality), round(seconds, 3), variants)
+                    (bits, quality), variants, extras = pdqhash.compute(pixels), (), ()
+                h = FrameHash(pack_bits(bits), int(quality), round(seconds, 3), variants, extras)
                 if seconds + 1e-6 >= next_due:
                     next_due = (int(seconds / self.interval) + 1) * self.interval
                 if self.drop_similar and hashes and distance(hashes[-1].hash, h.hash) <= SAME_FRAME_DISTANCE:
