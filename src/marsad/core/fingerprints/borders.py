@@ -15,16 +15,43 @@ class Crop:
     right: int  # exclusive
 
 
-def content_box(grey: np.ndarray, flat: float = 4.0, blurred: float = 1.0) -> Crop:
+def bars_box(grey: np.ndarray, flat: float = 4.0, tolerance: float = 8.0) -> Crop:
+    """Rows and columns to keep after peeling letterbox and pillarbox bars: lines of
+    one colour, the colour of the outermost line. A plain sky inside the picture is
+    another colour and stays."""
+    g = grey.astype(np.float32)
+    h, w = g.shape
+
+    def peel(lines: np.ndarray) -> tuple[int, int]:
+        spread, mean = lines.std(axis=1), lines.mean(axis=1)
+        n = len(lines)
+        start = 0
+        while start < n and spread[start] <= flat and abs(mean[start] - mean[0]) <= tolerance:
+            start += 1
+        end = n
+        while end > start and spread[end - 1] <= flat and abs(mean[end - 1] - mean[-1]) <= tolerance:
+            end -= 1
+        return (0, n) if end - start < n // 4 else (start, end)
+
+    top, bottom = peel(g)
+    left, right = peel(g.T)
+    return Crop(top, bottom, left, right)
+
+
+def content_box(grey: np.ndarray, flat: float = 4.0, blurred: float = 1.0, relative: float = 0.35) -> Crop:
     """Rows and columns to keep after peeling, from each edge inwards, lines that are
     uniform (letterbox and pillarbox bars) or nearly free of detail (a blurred
-    background). Peeling stops at the first line with content, so flat areas inside
-    the picture are never cut; a frame that is flat all over is kept whole."""
+    background: under `blurred`, or under `relative` times the typical detail of the
+    middle of the frame, since a sharp photo's blurred copy keeps some). Peeling stops
+    at the first line with content, so flat areas inside the picture are never cut; a
+    frame that is flat all over is kept whole."""
     g = grey.astype(np.float32)
     h, w = g.shape
 
     def border(spread: np.ndarray, detail: np.ndarray) -> np.ndarray:
-        return (spread <= flat) | (detail <= blurred)
+        n = len(detail)
+        typical = float(np.median(detail[n // 4 : n - n // 4])) if n >= 4 else 0.0
+        return (spread <= flat) | (detail <= max(blurred, relative * typical))
 
     rows = border(g.std(axis=1), np.abs(np.diff(g, axis=1)).mean(axis=1))
     cols = border(g.std(axis=0), np.abs(np.diff(g, axis=0)).mean(axis=0))

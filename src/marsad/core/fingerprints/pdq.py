@@ -1,8 +1,8 @@
 """PDQ image fingerprints (Meta's open standard) via `pdqhash`.
 
 EXIF orientation is applied first, so a photo and its correctly displayed copy
-hash alike; the 8 rotations and mirrors are computed at query time, so a
-mirrored or rotated copy is still found.
+hash alike. The picture's own hash is PDQ's, from the full picture; the hashes
+kept beside it and searched with (see `regions`) come from a reduced copy.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import pdqhash
 from PIL import Image, ImageOps
 
 from .base import FingerprintFailed, FrameHash, pack_bits
-from .borders import content_box
-from .regions import indexed_regions
+from .borders import Crop, bars_box, content_box
+from .regions import hash_of, indexed, mirrored, reduced, turned
 
 # Decoding huge images only to shrink them to 512 px wastes time: draft mode lets
 # JPEG decode at 1/2..1/8 scale, which PDQ's own downsampling makes harmless.
@@ -43,6 +43,20 @@ def dihedral(rgb: np.ndarray) -> list[FrameHash]:
     return [FrameHash(pack_bits(h), int(quality)) for h in hashes]
 
 
+def border_candidates(peeled: Crop, whole: Crop) -> list[Crop]:
+    """Where the picture may sit inside blurred borders. Peeling can also eat smooth
+    picture at one edge (a blurred photo background), but boxes are centred, so the
+    narrower of the two margins on each axis is the likelier one; and a border is on
+    two sides only (pillarbox: left and right; letterbox: top and bottom)."""
+    top = min(peeled.top, whole.bottom - peeled.bottom)
+    left = min(peeled.left, whole.right - peeled.right)
+    return [
+        peeled,
+        Crop(0, whole.bottom, left, whole.right - left),
+        Crop(top, whole.bottom - top, 0, whole.right),
+    ]
+
+
 class PDQ:
     name = "pdq"
     version = "pdqhash-" + getattr(pdqhash, "__version__", "0.2")
@@ -55,13 +69,16 @@ class PDQ:
 
     def compute(self, path: str | os.PathLike[str]) -> list[FrameHash]:
         rgb = load_rgb(path)
+        own = hash_pixels(rgb)
         if not self.with_variants:
-            return [hash_pixels(rgb)]
-        first, *others = dihedral(rgb)  # one DCT gives all eight
-        extras = [hash_pixels(region).hash for region in indexed_regions(rgb)]
-        variants = [o.hash for o in others] + [extras[-1]]  # ... and the middle band
-        box = content_box(np.asarray(Image.fromarray(rgb).convert("L")))
-        if (box.bottom - box.top, box.right - box.left) != rgb.shape[:2]:
-            # a letterboxed or pillarboxed copy: search with the picture inside too
-            variants += [h.hash for h in dihedral(rgb[box.top : box.bottom, box.left : box.right])]
-        return [FrameHash(first.hash, first.quality, 0.0, tuple(variants), tuple(extras))]
+            return [own]
+        small = reduced(rgb)
+        extras = indexed(small)
+        variants = turned(small) + [extras[-1]]  # rotations, mirrors and the middle band
+        grey = np.asarray(Image.fromarray(rgb).convert("L"))
+        whole = Crop(0, rgb.shape[0], 0, rgb.shape[1])
+        for box in dict.fromkeys((bars_box(grey), *border_candidates(content_box(grey), whole))):
+            if box != whole:  # a letterboxed or pillarboxed copy: search with the picture inside
+                inside = reduced(rgb[box.top : box.bottom, box.left : box.right])
+                variants += [hash_of(inside), mirrored(inside)]
+        return [FrameHash(own.hash, own.quality, 0.0, tuple(variants), tuple(extras))]

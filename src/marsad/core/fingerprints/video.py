@@ -10,19 +10,20 @@ one is dropped: a still shot gives one hash, not one a second.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 import av
 import numpy as np
 import pdqhash
 
 from .base import FingerprintFailed, FrameHash, distance, pack_bits
 from .borders import Crop, content_box
-from .regions import indexed_regions
+from .regions import indexed, mirrored, reduced
 
 HASH_SIDE = 720  # frames larger than this (long side) are downscaled before hashing
 SCENE_SIZE = 16  # side of the grey thumbnail used to spot scene changes
 SCENE_CHANGE = 24.0  # mean absolute difference (0-255) that marks a new scene
 SAME_FRAME_DISTANCE = 8  # a kept frame this close to the previous one is dropped
-_MIRRORS = (4, 5)  # in pdqhash's dihedral order: flipped left-right, flipped top-bottom
+MAX_LOOKAHEAD = 600  # packets held at most while looking for the next keyframe
 
 
 def _downscale(frame: av.VideoFrame, crop: Crop | None) -> np.ndarray:
@@ -73,8 +74,13 @@ class VideoPDQ:
                     break
         if not boxes:
             return None
-        return Crop(min(b.top for b in boxes), max(b.bottom for b in boxes),
-                    min(b.left for b in boxes), max(b.right for b in boxes))
+        box = Crop(min(b.top for b in boxes), max(b.bottom for b in boxes),
+                   min(b.left for b in boxes), max(b.right for b in boxes))
+        # Borders are centred: the narrower margin on each axis is the border, the rest of
+        # the wider one smooth picture (a sky, a blurred background in the shot).
+        height, width = frame.height, frame.width
+        top, left = min(box.top, height - box.bottom), min(box.left, width - box.right)
+        return Crop(top, height - top, left, width - left)
 
     def compute(self, path: str | os.PathLike[str]) -> list[FrameHash]:
         path = os.fspath(path)
@@ -83,6 +89,29 @@ class VideoPDQ:
             return self._hash_frames(path, crop)
         except (av.FFmpegError, IndexError) as e:
             raise FingerprintFailed(f"cannot decode the video: {getattr(e, 'strerror', None) or e}") from e
+
+    def _decoded(self, container, stream, due: Callable[[], float]) -> Iterator[av.VideoFrame]:
+        """The stream's frames in order, except that the tail of a group of pictures after
+        its last due frame is never decoded: nothing there is needed, and a scene change
+        there usually starts a keyframe of its own (encoders cut groups at scene changes).
+        Packets are held until the next keyframe shows where the group ends."""
+
+        def decode(packets: list[av.Packet], next_key: float | None) -> Iterator[av.VideoFrame]:
+            for packet in packets:
+                if next_key is not None and due() >= next_key - 1e-6:
+                    return
+                yield from packet.decode()
+
+        group: list[av.Packet] = []
+        for packet in container.demux(stream):
+            if packet.is_keyframe and packet.pts is not None and group:
+                yield from decode(group, float(packet.pts * packet.time_base))
+                group = []
+            group.append(packet)
+            if len(group) >= MAX_LOOKAHEAD:  # a very long group: decode what is held
+                yield from decode(group, None)
+                group = []
+        yield from decode(group, None)
 
     def _hash_frames(self, path: str, crop: Crop | None) -> list[FrameHash]:
         hashes: list[FrameHash] = []
@@ -96,7 +125,7 @@ class VideoPDQ:
             # deblocking filter can be skipped without moving a PDQ hash past a few bits.
             stream.codec_context.options = {"skip_loop_filter": "all"}
             stream.codec_context.skip_frame = "NONREF"
-            for frame in container.decode(stream):
+            for frame in self._decoded(container, stream, lambda: next_due):
                 seconds = float(frame.time if frame.time is not None else 0.0)
                 small = _luma_grid(frame)
                 scene_change = previous_small is not None and np.abs(small - previous_small).mean() > SCENE_CHANGE
@@ -104,13 +133,12 @@ class VideoPDQ:
                 if seconds + 1e-6 < next_due and not scene_change:
                     continue
                 pixels = _downscale(frame, crop)
-                if self.with_variants:  # the mirrored frames too: one DCT gives them
-                    all_bits, quality = pdqhash.compute_dihedral(pixels)
-                    bits, variants = all_bits[0], tuple(pack_bits(all_bits[i]) for i in _MIRRORS)
-                    extras = tuple(pack_bits(pdqhash.compute(r)[0]) for r in indexed_regions(pixels))
-                    variants += extras[-1:]  # search with the middle band too
-                else:
-                    (bits, quality), variants, extras = pdqhash.compute(pixels), (), ()
+                bits, quality = pdqhash.compute(pixels)
+                variants, extras = (), ()
+                if self.with_variants:  # see `regions`: indexed beside the frame, and searched with
+                    small = reduced(pixels)
+                    extras = tuple(indexed(small))
+                    variants = (mirrored(small), extras[-1])
                 h = FrameHash(pack_bits(bits), int(quality), round(seconds, 3), variants, extras)
                 if seconds + 1e-6 >= next_due:
                     next_due = (int(seconds / self.interval) + 1) * self.interval
