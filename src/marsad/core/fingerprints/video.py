@@ -17,7 +17,7 @@ import pdqhash
 
 from .base import FingerprintFailed, FrameHash, distance, pack_bits
 from .borders import Crop, content_box
-from .regions import indexed, mirrored, reduced
+from .regions import hash_of, indexed, mirrored, reduced
 
 HASH_SIDE = 720  # frames larger than this (long side) are downscaled before hashing
 SCENE_SIZE = 16  # side of the grey thumbnail used to spot scene changes
@@ -26,16 +26,17 @@ SAME_FRAME_DISTANCE = 8  # a kept frame this close to the previous one is droppe
 MAX_LOOKAHEAD = 600  # packets held at most while looking for the next keyframe
 
 
-def _downscale(frame: av.VideoFrame, crop: Crop | None) -> np.ndarray:
-    """The frame's content, long side about HASH_SIDE px, resampled by swscale with an
-    area filter (plain decimation would alias fine patterns into other hashes)."""
+def _downscale(frame: av.VideoFrame, crop: Crop | None) -> tuple[np.ndarray, np.ndarray]:
+    """The whole frame and its content inside `crop`, long side about HASH_SIDE px,
+    resampled by swscale with an area filter (plain decimation would alias fine
+    patterns into other hashes)."""
     crop = crop or Crop(0, frame.height, 0, frame.width)
     scale = min(1.0, HASH_SIDE / max(crop.bottom - crop.top, crop.right - crop.left))
     width, height = max(2, round(frame.width * scale)), max(2, round(frame.height * scale))
     rgb = frame.reformat(width=width, height=height, format="rgb24", interpolation="AREA").to_ndarray()
     top, bottom = int(crop.top * scale), max(int(crop.top * scale) + 1, round(crop.bottom * scale))
     left, right = int(crop.left * scale), max(int(crop.left * scale) + 1, round(crop.right * scale))
-    return np.ascontiguousarray(rgb[top:bottom, left:right])
+    return rgb, np.ascontiguousarray(rgb[top:bottom, left:right])
 
 
 def _luma_grid(frame: av.VideoFrame) -> np.ndarray:
@@ -80,7 +81,7 @@ class VideoPDQ:
         # the wider one smooth picture (a sky, a blurred background in the shot).
         height, width = frame.height, frame.width
         top, left = min(box.top, height - box.bottom), min(box.left, width - box.right)
-        return Crop(top, height - top, left, width - left)
+        return Crop(top, height - top, left, width - left) if top or left else None
 
     def compute(self, path: str | os.PathLike[str]) -> list[FrameHash]:
         path = os.fspath(path)
@@ -114,6 +115,7 @@ class VideoPDQ:
         yield from decode(group, None)
 
     def _hash_frames(self, path: str, crop: Crop | None) -> list[FrameHash]:
+        untrimmed = crop is not None  # the whole frame is hashed too where borders are trimmed
         hashes: list[FrameHash] = []
         next_due = 0.0
         previous_small = None
@@ -132,13 +134,16 @@ class VideoPDQ:
                 previous_small = small
                 if seconds + 1e-6 < next_due and not scene_change:
                     continue
-                pixels = _downscale(frame, crop)
+                whole, pixels = _downscale(frame, crop)
                 bits, quality = pdqhash.compute(pixels)
                 variants, extras = (), ()
                 if self.with_variants:  # see `regions`: indexed beside the frame, and searched with
                     small = reduced(pixels)
                     extras = tuple(indexed(small))
                     variants = (mirrored(small), extras[-1])
+                    if untrimmed:  # in case a copy's borders trim otherwise (a caption over a bar)
+                        full = hash_of(reduced(whole))
+                        extras, variants = extras + (full,), variants + (full,)
                 h = FrameHash(pack_bits(bits), int(quality), round(seconds, 3), variants, extras)
                 if seconds + 1e-6 >= next_due:
                     next_due = (int(seconds / self.interval) + 1) * self.interval
