@@ -4,7 +4,7 @@ PYTHON ?= python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PG_URL ?= postgres://postgres@127.0.0.1:5432/marsad
 
-.PHONY: demo test test-sqlite test-postgres system-deps bench clean
+.PHONY: demo test system-deps bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,12 @@ test: system-deps $(VENV)/.installed
 	else echo "PostgreSQL not reachable at $(PG_URL): the suite ran on SQLite only"; fi
 
 bench: system-deps $(VENV)/.installed
+	$(VENV)/bin/pip install -q -e '.[bench]'
 	$(VENV)/bin/python bench/ingest.py
 	$(VENV)/bin/python bench/custody.py
+	$(VENV)/bin/python bench/index.py --n 1000000
+	$(VENV)/bin/python bench/video_hash.py
+	$(VENV)/bin/python bench/matching_eval.py
 
 clean:
 	rm -rf $(VENV) demo-data marsad-data .pytest_cache

@@ -51,6 +51,20 @@ def test_small_collections_scan_flat_and_radius_is_respected():
         assert [(m.distance, m.position) for m in index.search(query, 12)] == _brute(codes, query, 12)
 
 
+def test_batch_search_in_blocks_equals_one_by_one(monkeypatch):
+    import marsad.core.matching.index as index_module
+
+    monkeypatch.setattr(index_module, "_PAIRS", 5000)  # many small blocks
+    for n in (1000, 60_000):  # flat, and tables with an unindexed tail
+        codes, planted = _planted(n=n, queries=50)
+        index = HammingIndex(codes[: n - 500])
+        index.add(codes[n - 500 :])
+        queries = [q for q, _, _ in planted]
+        batch = [[(m.distance, m.position) for m in hits] for hits in index.search_many(queries, 31)]
+        assert batch == [[(m.distance, m.position) for m in index.search(q, 31)] for q in queries]
+        assert all((d, t) in hits for (_, t, d), hits in zip(planted, batch))
+
+
 def test_incremental_adds_are_found_before_and_after_rebuilds():
     codes, planted = _planted(n=60_000, queries=40)
     index = HammingIndex(codes[:50_000])

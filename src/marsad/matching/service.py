@@ -76,14 +76,14 @@ def search(query: Query, radius: int = MATCH_DISTANCE, exclude: int | None = Non
     """Every index hit of the query's trustworthy frames (and their variants)."""
     index, owners = index_files().load()
     good = good_frames([f.quality for f in query.frames])
+    probes = [(i, variant, probe) for i in good
+              for variant, probe in enumerate((query.frames[i].hash, *query.frames[i].variants))]
     matches = []
-    for i in good:
-        frame = query.frames[i]
-        for variant, probe in enumerate((frame.hash, *frame.variants)):
-            for m in index.search(probe, radius):
-                item_id, frame_no = (int(v) for v in owners[m.position])
-                if item_id != exclude:
-                    matches.append(FrameMatch(i, item_id, frame_no, m.distance, transformed=variant > 0))
+    for (i, variant, _), hits in zip(probes, index.search_many([p for _, _, p in probes], radius)):
+        for m in hits:  # one vectorised pass for all of a video's frames and their variants
+            item_id, frame_no = (int(v) for v in owners[m.position])
+            if item_id != exclude:
+                matches.append(FrameMatch(i, item_id, frame_no, m.distance, transformed=variant > 0))
     return matches, len(good)
 
 

@@ -26,6 +26,7 @@ HASH_BITS = 256
 FLAT_LIMIT = 50_000  # below this, a flat scan is faster than looking in tables
 MIN_CHUNK_BITS, MAX_CHUNK_BITS = 16, 24
 _BLOCK = 1 << 20  # rows converted to chunk values at a time (bounds memory while building)
+_PAIRS = 1 << 20  # (query, row) pairs compared flat at a time (32 bytes each)
 
 
 def as_rows(hashes: np.ndarray | list[bytes] | bytes) -> np.ndarray:
@@ -155,11 +156,16 @@ class HammingIndex:
         return self.search_many([query], radius)[0]
 
     def search_many(self, queries: list[bytes], radius: int) -> list[list[Match]]:
-        """`search` for many queries in one vectorised pass."""
+        """`search` for many queries, vectorised in blocks (the rows scanned flat times
+        the queries in a block stay under _PAIRS, bounding memory)."""
         q = as_rows(queries)
-        if not len(q):
-            return []
         tables = bool(self._order) and radius // len(self.widths) <= 2
+        flat_rows = len(self.rows) - self._indexed if tables else len(self.rows)
+        step = max(1, _PAIRS // max(1, flat_rows))
+        return [hits for start in range(0, len(q), step)
+                for hits in self._search_block(q[start : start + step], radius, tables)]
+
+    def _search_block(self, q: np.ndarray, radius: int, tables: bool) -> list[list[Match]]:
         if tables:
             query_ids, cands = self._candidates(q, radius)
             tail = np.arange(self._indexed, len(self.rows))
