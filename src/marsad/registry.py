@@ -21,8 +21,9 @@ class PluginError(Exception):
 
 def _builtin_sources() -> list[Source]:
     from marsad.plugins.files import FilesSource
+    from marsad.plugins.telegram import TelegramSource
 
-    return [FilesSource()]
+    return [TelegramSource(), FilesSource()]  # asked in order: the catch-all last
 
 
 def _builtin_fingerprinters() -> list[Fingerprinter]:

@@ -80,6 +80,7 @@ def ingest_command(locators: tuple[str, ...], as_kind: str | None, wait: bool, a
     from marsad.custody import log
     from marsad.evidence.ingest import Status, ingest, requeue_stalled
     from marsad.evidence.models import Item
+    from marsad.core.sources import SourceError
     from marsad.registry import PluginError, source_for
 
     sightings = []
@@ -89,7 +90,10 @@ def ingest_command(locators: tuple[str, ...], as_kind: str | None, wait: bool, a
         except PluginError as e:
             raise click.ClickException(str(e)) from e
         console.print(f"[bold]{locator}[/]: reading as {source.name}")
-        sightings.extend(source.sightings(locator))
+        try:
+            sightings.extend(source.sightings(locator))
+        except SourceError as e:
+            raise click.ClickException(str(e)) from e
 
     actor = log.actor_id()
     with _progress() as bar:

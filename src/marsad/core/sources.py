@@ -30,12 +30,22 @@ class Sighting:
     posted_at: datetime | None = None
     text: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    content: bytes | None = None  # bytes made by the source itself (a text-only post), instead of `path`
+    identity: str = ""  # where the source has its own ids (channel + post): the sighting's identity
 
     def key(self, sha256: str) -> str:
-        """Identity of this sighting: the same file seen again unchanged is not new."""
-        parts = [self.source_kind, self.path_b64 or self.display_path, self.url, self.channel,
-                 self.post_id, self.mtime.isoformat() if self.mtime else "", str(self.size), sha256]
+        """Identity of this sighting: the same file seen again unchanged is not new; with
+        an `identity`, the same post seen again in another export is not new either."""
+        if self.identity:
+            parts = [self.source_kind, self.identity, sha256]
+        else:
+            parts = [self.source_kind, self.path_b64 or self.display_path, self.url, self.channel,
+                     self.post_id, self.mtime.isoformat() if self.mtime else "", str(self.size), sha256]
         return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+class SourceError(ValueError):
+    """The locator looked like this source's but cannot be read; the message says why."""
 
 
 @runtime_checkable

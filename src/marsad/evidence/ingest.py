@@ -52,10 +52,13 @@ def store() -> LocalStore:
 
 
 def ingest_sighting(sighting: Sighting, actor: str, blob_store: LocalStore) -> Outcome:
-    if sighting.path is None:
+    if sighting.path is None and sighting.content is None:
         return Outcome(sighting.display_path, Status.FAILED, reason=sighting.error or "unreadable")
     try:
-        blob = blob_store.put_file(sighting.path)
+        if sighting.content is not None:
+            blob = blob_store.put_bytes(sighting.content)
+        else:
+            blob = blob_store.put_file(sighting.path)
     except (OSError, StoreError) as e:
         reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
         return Outcome(sighting.display_path, Status.FAILED, reason=f"cannot read: {reason}")

@@ -70,8 +70,10 @@ def item_detail(item: Item) -> dict[str, Any]:
             "ingested_by": c.ingested_by,
             "url": c.url or None,
             "channel": c.channel or None,
+            "post_id": c.post_id or None,
             "posted_at": c.posted_at.isoformat() if c.posted_at else None,
             "text": c.text or None,
+            "source_details": c.source_details or None,
             "log_index": c.log_index,
         }
         for c in item.captures.all()

@@ -24,6 +24,8 @@ from marsad.evidence.models import Item
 
 from .models import CopyLink, Fingerprint
 
+MAX_DIRECT_LINKS = 8  # links a new copy gets to its closest copies (plus one per other cluster)
+
 
 def index_files() -> IndexFiles:
     return IndexFiles(settings.WORKSPACE.home / "index" / "hashes")
@@ -124,7 +126,7 @@ def match_item(sha256: str) -> dict[str, Any]:
             links = find_copies(Query(frames, fp.algorithm != "pdq"), exclude=fp.item_id)
             with transaction.atomic():
                 log.lock_head()
-                for link in links:
+                for link in links_to_record(links):
                     linked += _record_link(fp.item, link)
                 Fingerprint.objects.filter(pk=fp.pk).update(indexed=True)
                 rows = [(h, i) for i, f in enumerate(frames) for h in (f.hash, *f.extras)]
@@ -151,14 +153,34 @@ def _record_link(item: Item, link: Link) -> int:
     return 1
 
 
-def cluster(item: Item) -> list[Item]:
-    """The item's copy cluster: everything connected to it by links."""
-    seen, frontier = {item.pk}, [item.pk]
+def links_to_record(links: list[Link]) -> list[Link]:
+    """The closest MAX_DIRECT_LINKS links, plus one to every other cluster matched.
+
+    A video reposted by a thousand channels must not cost half a million links:
+    a cluster is what links connect, so a new copy needs links to its closest
+    copies and to each cluster it joins together, not to every member."""
+    chosen = links[:MAX_DIRECT_LINKS]
+    connected = cluster_ids({link.item for link in chosen}) if len(links) > len(chosen) else set()
+    for link in links[MAX_DIRECT_LINKS:]:
+        if link.item not in connected:
+            chosen.append(link)
+            connected |= cluster_ids({link.item})
+    return chosen
+
+
+def cluster_ids(seeds: set[int]) -> set[int]:
+    """Ids of every item connected to the seeds by links (the seeds included)."""
+    seen, frontier = set(seeds), list(seeds)
     while frontier:
         edges = CopyLink.objects.filter(Q(a_id__in=frontier) | Q(b_id__in=frontier)).values_list("a_id", "b_id")
-        frontier = [x for pair in edges for x in pair if x not in seen]
+        frontier = list({x for pair in edges for x in pair if x not in seen})
         seen.update(frontier)
-    return list(Item.objects.filter(pk__in=seen))
+    return seen
+
+
+def cluster(item: Item) -> list[Item]:
+    """The item's copy cluster: everything connected to it by links."""
+    return list(Item.objects.filter(pk__in=cluster_ids({item.pk})))
 
 
 def earliest_time(item: Item) -> tuple[Any, str]:

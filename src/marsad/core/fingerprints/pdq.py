@@ -20,6 +20,7 @@ from .regions import hash_of, indexed, mirrored, reduced, turned
 # Decoding huge images only to shrink them to 512 px wastes time: draft mode lets
 # JPEG decode at 1/2..1/8 scale, which PDQ's own downsampling makes harmless.
 _DRAFT_SIZE = (1024, 1024)
+TINY_SIDE = 128
 
 
 def load_rgb(path: str | os.PathLike[str]) -> np.ndarray:
@@ -75,6 +76,8 @@ class PDQ:
         small = reduced(rgb)
         extras = indexed(small)
         variants = turned(small) + [extras[-1]]  # rotations, mirrors and the middle band
+        tiny = hash_of(reduced(rgb, TINY_SIDE))  # a small picture and its half-size copy meet here
+        extras, variants = extras + [tiny], variants + [tiny]
         grey = np.asarray(Image.fromarray(rgb).convert("L"))
         whole = Crop(0, rgb.shape[0], 0, rgb.shape[1])
         for box in dict.fromkeys((bars_box(grey), *border_candidates(content_box(grey), whole))):

@@ -1,0 +1,153 @@
+"""Telegram Desktop exports (machine-readable JSON): a channel or chat export, or a
+whole account's export with its list of chats.
+
+Each message with media gives the media file a Capture carrying the post's
+provenance: channel name, id and type, message id, post time (UTC, from
+`date_unixtime`), author, text (links kept), forwarded-from, reply-to, edit time
+and the media's original file name. A message without media, or whose media the
+export left out, is preserved as itself: its exported record as canonical JSON,
+so reports count as evidence too. Sightings are identified by channel and
+message, so a later export of the same channel adds only what is new.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import rfc8785
+
+from marsad.core.sources import Sighting, SourceError
+
+RESULT = "result.json"
+_MEDIA_FIELDS = ("photo", "file")  # where an export names a message's media file
+_NOT_INCLUDED = "(File "  # "(File not included. ...)", "(File exceeds maximum size. ...)"
+_SNIFF_BYTES = 1 << 16
+
+
+def plain_text(message: dict[str, Any]) -> str:
+    """The message's text as plain text, with the target of each hidden link kept
+    beside its words (`text_entities`, else the older `text` list)."""
+    parts = message.get("text_entities")
+    if parts is None:
+        text = message.get("text", "")
+        parts = [text] if isinstance(text, str) else text
+    out = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+            continue
+        words, href = part.get("text", ""), part.get("href")
+        out.append(f"{words} ({href})" if href and href != words else words)
+    return "".join(out)
+
+
+def _utc(unixtime: str | int | None) -> datetime | None:
+    if unixtime in (None, ""):
+        return None
+    return datetime.fromtimestamp(int(unixtime), timezone.utc)
+
+
+def _export_file(locator: str) -> Path | None:
+    path = Path(locator)
+    if path.is_dir():
+        path = path / RESULT
+    if path.name != RESULT or not path.is_file():
+        return None
+    return path
+
+
+class TelegramSource:
+    name = "telegram"
+
+    def recognises(self, locator: str) -> bool:
+        path = _export_file(locator)
+        if path is None:
+            return False
+        with open(path, "rb") as f:
+            head = f.read(_SNIFF_BYTES)
+        return head.lstrip().startswith(b"{") and any(
+            key in head for key in (b'"messages"', b'"chats"', b'"personal_information"'))
+
+    def sightings(self, locator: str) -> Iterator[Sighting]:
+        path = _export_file(locator)
+        if path is None:
+            raise SourceError(f"{locator}: no {RESULT} (export it from Telegram Desktop as JSON)")
+        try:
+            export = json.loads(path.read_bytes())
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise SourceError(f"{path}: not readable JSON ({e}); the export may be truncated. Nothing "
+                              "was recorded; export again, or read the folder as plain files with --as files") from e
+        root = path.parent.resolve()
+        for chat in self._chats(export, path):
+            yield from self._chat_sightings(chat, root)
+
+    def _chats(self, export: dict[str, Any], path: Path) -> list[dict[str, Any]]:
+        if "messages" in export:
+            return [export]
+        chats = [*export.get("chats", {}).get("list", []), *export.get("left_chats", {}).get("list", [])]
+        if not chats and "chats" not in export:
+            raise SourceError(f"{path}: neither a chat export (messages) nor an account export (chats)")
+        return chats
+
+    def _chat_sightings(self, chat: dict[str, Any], root: Path) -> Iterator[Sighting]:
+        chat_id = str(chat.get("id", ""))
+        channel = chat.get("name") or ""
+        for message in sorted(chat.get("messages", []), key=lambda m: m.get("id", 0)):
+            if message.get("type") != "message":
+                continue  # service messages: joins, pins, title changes
+            details = {
+                "channel_id": chat_id,
+                "channel_type": chat.get("type", ""),
+                "author": message.get("from"),
+                "author_id": message.get("from_id"),
+                "signature": message.get("author"),
+                "forwarded_from": message.get("forwarded_from"),
+                "reply_to": message.get("reply_to_message_id"),
+                "edited_at": _utc(message.get("edited_unixtime")).isoformat() if message.get("edited_unixtime") else None,
+            }
+            details = {k: v for k, v in details.items() if v not in (None, "")}
+            common = {
+                "source_kind": self.name,
+                "channel": channel,
+                "post_id": str(message.get("id", "")),
+                "posted_at": _utc(message.get("date_unixtime")),
+                "text": plain_text(message),
+            }
+            where = f"{root}/{RESULT}#{chat_id}/{message.get('id')}"
+            media = [(field, message[field]) for field in _MEDIA_FIELDS if isinstance(message.get(field), str)]
+            present = [(field, rel) for field, rel in media if not rel.startswith(_NOT_INCLUDED)]
+            missing = [rel for _, rel in media if rel.startswith(_NOT_INCLUDED)]
+            for field, rel in present:
+                yield self._media(root, rel, field, message, details, common, chat_id)
+            if not present:
+                record = dict(details, media_missing=missing) if missing else details
+                yield Sighting(
+                    display_path=where, path=None, name=f"message-{message.get('id')}.json",
+                    content=rfc8785.dumps(message), details=record,
+                    identity=f"{chat_id}/{message.get('id')}/message", **common,
+                )
+
+    def _media(self, root: Path, rel: str, field: str, message: dict[str, Any], details: dict[str, Any],
+               common: dict[str, Any], chat_id: str) -> Sighting:
+        name = message.get("file_name") or os.path.basename(rel)
+        extra = {"media_type": message.get("media_type", field), "media_file_name": message.get("file_name"),
+                 "export_path": rel}
+        sighting = Sighting(
+            display_path=str(root / rel), path=None, name=name,
+            details=details | {k: v for k, v in extra.items() if v},
+            identity=f"{chat_id}/{message.get('id')}/{field}", **common,
+        )
+        target = (root / rel).resolve()
+        if not target.is_relative_to(root):
+            sighting.error = f"{rel!r} points outside the export folder; not read"
+        elif not target.is_file():
+            sighting.error = f"{rel}: named in the export but not in its folder"
+        else:
+            sighting.path = os.fsencode(target)
+            sighting.size = target.stat().st_size
+        return sighting
