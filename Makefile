@@ -30,6 +30,7 @@ bench: system-deps $(VENV)/.installed
 	$(VENV)/bin/python bench/ingest.py
 	$(VENV)/bin/python bench/custody.py
 	$(VENV)/bin/python bench/index.py --n 1000000
+	$(VENV)/bin/python bench/similar.py --n 1000000
 	$(VENV)/bin/python bench/video_hash.py
 	$(VENV)/bin/python bench/matching_eval.py
 

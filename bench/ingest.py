@@ -106,12 +106,16 @@ def make_photos(folder: Path, count: int) -> int:
             write_photo(path, PhotoSpec(path.name, size, datetime(2019, 5, 4, 9, 0), "+03:00", "saraqib"), rng)
             base_images[size] = path
         else:
-            # Same scene, a few pixels changed: distinct bytes, realistic JPEG size, fast to make.
+            # The scene's tiles shuffled: another picture to a perceptual hash (a collection of
+            # unrelated photos, not one photo copied 400 times), realistic JPEG size, fast to make.
             with Image.open(base_images[size]) as img:
                 exif = img.info.get("exif", b"")
                 img = img.copy()
-            for _ in range(8):
-                img.putpixel((rng.randrange(size[0]), rng.randrange(size[1])), (rng.randrange(256), 0, 0))
+            tw, th = size[0] // 4, size[1] // 4
+            tiles = [img.crop((x * tw, y * th, (x + 1) * tw, (y + 1) * th)) for y in range(4) for x in range(4)]
+            rng.shuffle(tiles)
+            for k, tile in enumerate(tiles):
+                img.paste(tile, ((k % 4) * tw, (k // 4) * th))
             img.save(path, "JPEG", quality=88, exif=exif)
         total += path.stat().st_size
     return total
