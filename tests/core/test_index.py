@@ -98,3 +98,27 @@ def test_files_round_trip_with_a_reader_during_writes(tmp_path):
     for query, target, d in planted:
         assert (d, target) in [(m.distance, int(owners[m.position][0])) for m in index.search(query, 31)]
     assert seen_sizes == sorted(seen_sizes), "a reader never sees the index shrink"
+
+
+def test_adversarial_spread_of_31_bits_over_the_chunks_is_still_found():
+    """The sharpened pigeonhole bound is tight: spread 31 differing bits over the chunks
+    as evenly as the bound allows, in both ways it allows, and the hash is still found."""
+    from marsad.core.matching.index import chunk_flips
+
+    codes, _ = _planted(n=120_000, queries=1)
+    index = HammingIndex(codes)
+    widths = index.widths
+    bounds = np.cumsum([0, *widths])
+    flips = chunk_flips(len(widths), 31)
+    s, a = divmod(31, len(widths))
+    spreads = [
+        [s + 1] * a + [s] + [s] * (len(widths) - a - 1),  # one early chunk at s
+        [s + 1] * (a + 1) + [s - 1] + [s] * (len(widths) - a - 2),  # one later chunk at s - 1
+    ]
+    for spread in spreads:
+        assert sum(spread) == 31 and all(k <= w for k, w in zip(spread, widths))
+        query = codes[77].copy()
+        for bit in (bounds[j] + b for j, k in enumerate(spread) for b in range(k)):
+            query[bit // 8] ^= 0x80 >> (bit % 8)  # chunks take bits in np.unpackbits order
+        query = query.tobytes()
+        assert (31, 77) in [(m.distance, m.position) for m in index.search(query, 31)], (spread, flips)

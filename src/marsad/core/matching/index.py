@@ -4,9 +4,10 @@ Hashes live in one contiguous (N, 4) uint64 array. Small collections are
 scanned flat (XOR + popcount). Larger ones use multi-index hashing (Norouzi,
 Punjani and Fleet): the 256 bits are cut into m chunks of about log2(N) bits.
 A hash within distance r of the query differs from it in at most r // m bits of
-at least one chunk (pigeonhole), so looking up, in each chunk's table, every
-value within r // m bits of the query's chunk finds every candidate; each
-candidate's true distance is then checked. Nothing within r can be missed.
+at least one chunk (pigeonhole; sharper, see `chunk_flips`), so looking up, in
+each chunk's table, every value that close to the query's chunk finds every
+candidate; each candidate's true distance is then checked. Nothing within r can
+be missed.
 
 Chunk tables are sorted position lists with bucket offsets (no Python objects),
 and many queries are answered in one vectorised pass.
@@ -15,6 +16,8 @@ and many queries are answered in one vectorised pass.
 from __future__ import annotations
 
 import functools
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import combinations
 from math import comb
@@ -27,6 +30,8 @@ FLAT_LIMIT = 50_000  # below this, a flat scan is faster than looking in tables
 MIN_CHUNK_BITS, MAX_CHUNK_BITS = 16, 24
 _BLOCK = 1 << 20  # rows converted to chunk values at a time (bounds memory while building)
 _PAIRS = 1 << 20  # (query, row) pairs compared flat at a time (32 bytes each)
+_PARALLEL_MIN = 64  # queries per thread worth starting threads for
+_THREADS = min(4, os.cpu_count() or 1)
 
 
 def as_rows(hashes: np.ndarray | list[bytes] | bytes) -> np.ndarray:
@@ -162,8 +167,16 @@ class HammingIndex:
         tables = bool(self._order) and radius // len(self.widths) <= 2
         flat_rows = len(self.rows) - self._indexed if tables else len(self.rows)
         step = max(1, _PAIRS // max(1, flat_rows))
-        return [hits for start in range(0, len(q), step)
-                for hits in self._search_block(q[start : start + step], radius, tables)]
+        if len(q) >= 2 * _PARALLEL_MIN and _THREADS > 1:
+            step = min(step, -(-len(q) // _THREADS))  # at least one block per core
+        blocks = [q[start : start + step] for start in range(0, len(q), step)]
+        if len(blocks) > 1 and _THREADS > 1:
+            # The work is random reads into big arrays, which numpy does without the GIL.
+            with ThreadPoolExecutor(_THREADS) as pool:
+                answers = list(pool.map(lambda block: self._search_block(block, radius, tables), blocks))
+        else:
+            answers = [self._search_block(block, radius, tables) for block in blocks]
+        return [hits for answer in answers for hits in answer]
 
     def _search_block(self, q: np.ndarray, radius: int, tables: bool) -> list[list[Match]]:
         if tables:
@@ -175,7 +188,12 @@ class HammingIndex:
         else:
             query_ids = np.repeat(np.arange(len(q)), len(self.rows))
             cands = np.tile(np.arange(len(self.rows)), len(q))
-        dist = np.bitwise_count(self.rows[cands] ^ q[query_ids]).sum(axis=1, dtype=np.int64)
+        # Half the hash first: more than `radius` bits apart there means too far in all, and
+        # that rejects nearly every candidate at half the cost of comparing it whole.
+        half = np.bitwise_count(self.rows[cands, :2] ^ q[query_ids, :2]).sum(axis=1, dtype=np.int64)
+        near = half <= radius
+        query_ids, cands, half = query_ids[near], cands[near], half[near]
+        dist = half + np.bitwise_count(self.rows[cands, 2:] ^ q[query_ids, 2:]).sum(axis=1, dtype=np.int64)
         hit = dist <= radius
         query_ids, cands, dist = query_ids[hit], cands[hit], dist[hit]
         results: list[list[Match]] = [[] for _ in range(len(q))]
@@ -185,10 +203,11 @@ class HammingIndex:
         return results
 
     def _candidates(self, q: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
-        flips = radius // len(self.widths)
         values = chunk_values(q, self.widths)
         query_ids, positions = [], []
-        for j, w in enumerate(self.widths):
+        for j, (w, flips) in enumerate(zip(self.widths, chunk_flips(len(self.widths), radius))):
+            if flips < 0:
+                continue
             masks = _flip_masks(w, flips)
             probes = (values[:, j : j + 1] ^ masks[None, :]).astype(np.int64)  # (Q, probes)
             starts, ends = self._starts[j][probes], self._starts[j][probes + 1]
@@ -199,8 +218,17 @@ class HammingIndex:
         return np.concatenate(query_ids), np.concatenate(positions).astype(np.int64)
 
 
+def chunk_flips(m: int, radius: int) -> list[int]:
+    """Bits to flip when probing each of m chunks. With radius = m*s + a (0 <= a < m), a hash
+    within the radius is within s bits in one of the first a+1 chunks or within s-1 in one
+    of the others (else it would differ in at least (a+1)(s+1) + (m-a-1)s = radius+1 bits),
+    so the later chunks are probed one flip narrower (-1: not at all)."""
+    s, a = divmod(radius, m)
+    return [s if j <= a else s - 1 for j in range(m)]
+
+
 def probes_per_query(n: int, radius: int = 31) -> int:
     """Table look-ups one query costs at collection size n (for the docs and benchmarks)."""
     widths = chunk_widths(n)
-    flips = radius // len(widths)
-    return sum(sum(comb(w, k) for k in range(flips + 1)) for w in widths)
+    return sum(sum(comb(w, k) for k in range(flips + 1))
+               for w, flips in zip(widths, chunk_flips(len(widths), radius)))
