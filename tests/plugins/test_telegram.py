@@ -86,7 +86,9 @@ def test_channel_export_keeps_provenance_and_reports(marsad, tmp_path):
     assert "points outside the export folder" in run.stdout
 
     captures = _captures(marsad)
-    assert set(captures) == {"1", "2", "3", "4"}
+    assert set(captures) == {"1", "2", "3", "4", "6"}
+    _, refused = captures["6"]  # its media refused, the post itself kept
+    assert "points outside the export folder" in refused["source_details"]["media_missing"][0]
     photo_item, photo = captures["1"]
     assert photo_item["kind"] == "image"
     assert photo["channel"] == "Idlib Media Centre"

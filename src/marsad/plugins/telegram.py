@@ -5,9 +5,10 @@ Each message with media gives the media file a Capture carrying the post's
 provenance: channel name, id and type, message id, post time (UTC, from
 `date_unixtime`), author, text (links kept), forwarded-from, reply-to, edit time
 and the media's original file name. A message without media, or whose media the
-export left out, is preserved as itself: its exported record as canonical JSON,
-so reports count as evidence too. Sightings are identified by channel and
-message, so a later export of the same channel adds only what is new.
+export left out or that cannot be read, is preserved as itself: its exported
+record as canonical JSON, so reports count as evidence too. Sightings are
+identified by channel and message, so a later export of the same channel adds
+only what is new.
 """
 
 from __future__ import annotations
@@ -122,9 +123,14 @@ class TelegramSource:
             media = [(field, message[field]) for field in _MEDIA_FIELDS if isinstance(message.get(field), str)]
             present = [(field, rel) for field, rel in media if not rel.startswith(_NOT_INCLUDED)]
             missing = [rel for _, rel in media if rel.startswith(_NOT_INCLUDED)]
+            read = 0
             for field, rel in present:
-                yield self._media(root, rel, field, message, details, common, chat_id)
-            if not present:
+                sighting = self._media(root, rel, field, message, details, common, chat_id)
+                read += sighting.path is not None
+                if sighting.error:
+                    missing.append(sighting.error)
+                yield sighting
+            if not read:  # the post's words and provenance are kept even when its media is not
                 record = dict(details, media_missing=missing) if missing else details
                 yield Sighting(
                     display_path=where, path=None, name=f"message-{message.get('id')}.json",
