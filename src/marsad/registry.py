@@ -22,8 +22,9 @@ class PluginError(Exception):
 def _builtin_sources() -> list[Source]:
     from marsad.plugins.files import FilesSource
     from marsad.plugins.telegram import TelegramSource
+    from marsad.plugins.webarchive import WebArchiveSource
 
-    return [TelegramSource(), FilesSource()]  # asked in order: the catch-all last
+    return [TelegramSource(), WebArchiveSource(), FilesSource()]  # asked in order: the catch-all last
 
 
 def _builtin_fingerprinters() -> list[Fingerprinter]:
