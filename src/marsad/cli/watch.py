@@ -1,0 +1,87 @@
+"""`marsad watch DIR`: ingest what lands in a folder (a phone sync, a shared drive).
+
+A file is ingested once it has stopped changing for `--settle` seconds, so a
+video still being copied is never preserved half-written. Partial downloads of
+browsers and sync tools are left until they get their real name.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+import click
+from rich.console import Console
+from rich.markup import escape
+
+from marsad import conf
+
+from .context import home_option, setup_django
+from .ingest import wait_for_analysis
+
+console = Console(highlight=False)
+
+_UNFINISHED = (".part", ".partial", ".crdownload", ".download", ".tmp", ".temp", ".!sync", ".syncthing")
+
+
+def unfinished(name: str) -> bool:
+    """Names sync tools and browsers give files still being written."""
+    lower = name.lower()
+    return lower.startswith((".", "~$")) or lower.endswith(_UNFINISHED)
+
+
+@click.command("watch")
+@home_option
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("--settle", default=5.0, show_default=True, help="Seconds a file must stay unchanged before ingest.")
+@click.option("--interval", default=2.0, show_default=True, help="Seconds between looks at the folder.")
+@click.option("--once", is_flag=True, help="Ingest what has settled, then stop (for cron and scripts).")
+def watch_command(folder: str, settle: float, interval: float, once: bool) -> None:
+    """Ingest files as they land in FOLDER, each once it has stopped growing."""
+    ws = setup_django()
+    from marsad.custody import log
+    from marsad.evidence.ingest import Status, ingest
+    from marsad.plugins.files import FilesSource
+
+    actor = log.actor_id()
+    source = FilesSource()
+    done: set[tuple] = set()  # (path, size, mtime) already ingested in this run
+    watching: dict[str, tuple[tuple, float]] = {}  # path -> (state, unchanged since)
+    console.print(f"Watching {folder} (a file is ingested {settle:g} s after it stops changing; Ctrl-C stops)")
+    try:
+        while True:
+            now = time.monotonic()
+            ready = []
+            for sighting in source.sightings(folder):
+                if sighting.path is None or unfinished(sighting.name):
+                    continue
+                state = (sighting.display_path, sighting.size, sighting.mtime)
+                if state in done:
+                    continue
+                previous = watching.get(sighting.display_path)
+                if previous is None or previous[0] != state:
+                    watching[sighting.display_path] = (state, now)
+                elif now - previous[1] >= settle:
+                    ready.append(sighting)
+            if ready:
+                outcomes = ingest(ready, actor)
+                for sighting, outcome in zip(ready, outcomes):
+                    done.add((sighting.display_path, sighting.size, sighting.mtime))
+                    watching.pop(sighting.display_path, None)
+                    colour = "red" if outcome.status is Status.FAILED else "green"
+                    console.print(f"[{colour}]{outcome.status.value}[/] {escape(outcome.display_path)}"
+                                  + (f": {escape(outcome.reason)}" if outcome.reason else ""), highlight=False)
+                new = {o.sha256 for o in outcomes if o.status is Status.NEW}
+                wait_for_analysis(new, conf.get("workers"))
+                checkpoint = log.sign_checkpoint()
+                counts = Counter(o.status.value for o in outcomes)
+                console.print(f"{dict(counts)}; custody log {checkpoint.size} events, checkpoint signed "
+                              f"({ws.home / 'log'})")
+            if once and not any(now - since < settle for _, since in watching.values()):
+                return
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        console.print("Stopped watching.")
+
+
+COMMANDS = [watch_command]
