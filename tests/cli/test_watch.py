@@ -36,7 +36,7 @@ def test_a_growing_file_is_ingested_once_whole(marsad, tmp_path):
         assert _wait_for(lambda: len(marsad.json("items")) == 2)
     finally:
         watcher.send_signal(signal.SIGINT)
-        assert watcher.wait(timeout=30) == 0
+        assert watcher.wait(timeout=120) == 0, "a stop request finishes the batch in hand, then exits"
     assert "OK" in marsad.run("log", "verify").stdout
 
 

@@ -7,6 +7,8 @@ browsers and sync tools are left until they get their real name.
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 from collections import Counter
 
@@ -48,40 +50,43 @@ def watch_command(folder: str, settle: float, interval: float, once: bool) -> No
     done: set[tuple] = set()  # (path, size, mtime) already ingested in this run
     watching: dict[str, tuple[tuple, float]] = {}  # path -> (state, unchanged since)
     console.print(f"Watching {folder} (a file is ingested {settle:g} s after it stops changing; Ctrl-C stops)")
-    try:
-        while True:
-            now = time.monotonic()
-            ready = []
-            for sighting in source.sightings(folder):
-                if sighting.path is None or unfinished(sighting.name):
-                    continue
-                state = (sighting.display_path, sighting.size, sighting.mtime)
-                if state in done:
-                    continue
-                previous = watching.get(sighting.display_path)
-                if previous is None or previous[0] != state:
-                    watching[sighting.display_path] = (state, now)
-                elif now - previous[1] >= settle:
-                    ready.append(sighting)
-            if ready:
-                outcomes = ingest(ready, actor)
-                for sighting, outcome in zip(ready, outcomes):
-                    done.add((sighting.display_path, sighting.size, sighting.mtime))
-                    watching.pop(sighting.display_path, None)
-                    colour = "red" if outcome.status is Status.FAILED else "green"
-                    console.print(f"[{colour}]{outcome.status.value}[/] {escape(outcome.display_path)}"
-                                  + (f": {escape(outcome.reason)}" if outcome.reason else ""), highlight=False)
-                new = {o.sha256 for o in outcomes if o.status is Status.NEW}
-                wait_for_analysis(new, conf.get("workers"))
-                checkpoint = log.sign_checkpoint()
-                counts = Counter(o.status.value for o in outcomes)
-                console.print(f"{dict(counts)}; custody log {checkpoint.size} events, checkpoint signed "
-                              f"({ws.home / 'log'})")
-            if once and not any(now - since < settle for _, since in watching.values()):
-                return
-            time.sleep(interval)
-    except KeyboardInterrupt:
-        console.print("Stopped watching.")
+    # A stop request lets the batch in hand finish (preserved, analysed, checkpointed):
+    # evidence is never left between the store and the log.
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    while not stop.is_set():
+        now = time.monotonic()
+        ready = []
+        for sighting in source.sightings(folder):
+            if sighting.path is None or unfinished(sighting.name):
+                continue
+            state = (sighting.display_path, sighting.size, sighting.mtime)
+            if state in done:
+                continue
+            previous = watching.get(sighting.display_path)
+            if previous is None or previous[0] != state:
+                watching[sighting.display_path] = (state, now)
+            elif now - previous[1] >= settle:
+                ready.append(sighting)
+        if ready:
+            outcomes = ingest(ready, actor)
+            for sighting, outcome in zip(ready, outcomes):
+                done.add((sighting.display_path, sighting.size, sighting.mtime))
+                watching.pop(sighting.display_path, None)
+                colour = "red" if outcome.status is Status.FAILED else "green"
+                console.print(f"[{colour}]{outcome.status.value}[/] {escape(outcome.display_path)}"
+                              + (f": {escape(outcome.reason)}" if outcome.reason else ""))
+            new = {o.sha256 for o in outcomes if o.status is Status.NEW}
+            wait_for_analysis(new, conf.get("workers"))
+            checkpoint = log.sign_checkpoint()
+            counts = Counter(o.status.value for o in outcomes)
+            console.print(f"{dict(counts)}; custody log {checkpoint.size} events, checkpoint signed "
+                          f"({ws.home / 'log'})")
+        if once and not any(now - since < settle for _, since in watching.values()):
+            return
+        stop.wait(interval)
+    console.print("Stopped watching.")
 
 
 COMMANDS = [watch_command]
