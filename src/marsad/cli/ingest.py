@@ -77,10 +77,10 @@ def summary_table(counts: Counter, failures: list[tuple[str, str]]) -> Table:
 def ingest_command(locators: tuple[str, ...], as_kind: str | None, wait: bool, as_json: bool) -> None:
     """Preserve files and folders, record them in the custody log, analyse them."""
     ws = setup_django()
+    from marsad.core.sources import SourceError
     from marsad.custody import log
     from marsad.evidence.ingest import Status, ingest, requeue_stalled
     from marsad.evidence.models import Item
-    from marsad.core.sources import SourceError
     from marsad.registry import PluginError, source_for
 
     sightings = []

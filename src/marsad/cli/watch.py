@@ -72,8 +72,7 @@ def watch_command(folder: str, settle: float, interval: float, once: bool) -> No
         if ready:
             outcomes = ingest(ready, actor)
             for sighting, outcome in zip(ready, outcomes):
-                done.add((sighting.display_path, sighting.size, sighting.mtime))
-                watching.pop(sighting.display_path, None)
+                done.add(watching.pop(sighting.display_path)[0])
                 colour = "red" if outcome.status is Status.FAILED else "green"
                 console.print(f"[{colour}]{outcome.status.value}[/] {escape(outcome.display_path)}"
                               + (f": {escape(outcome.reason)}" if outcome.reason else ""))

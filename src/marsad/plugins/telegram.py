@@ -101,6 +101,7 @@ class TelegramSource:
         for message in sorted(chat.get("messages", []), key=lambda m: m.get("id", 0)):
             if message.get("type") != "message":
                 continue  # service messages: joins, pins, title changes
+            edited = _utc(message.get("edited_unixtime"))
             details = {
                 "channel_id": chat_id,
                 "channel_type": chat.get("type", ""),
@@ -109,7 +110,7 @@ class TelegramSource:
                 "signature": message.get("author"),
                 "forwarded_from": message.get("forwarded_from"),
                 "reply_to": message.get("reply_to_message_id"),
-                "edited_at": _utc(message.get("edited_unixtime")).isoformat() if message.get("edited_unixtime") else None,
+                "edited_at": edited.isoformat() if edited else None,
             }
             details = {k: v for k, v in details.items() if v not in (None, "")}
             common = {

@@ -38,12 +38,6 @@ def hash_pixels(rgb: np.ndarray) -> FrameHash:
     return FrameHash(pack_bits(bits), int(quality))
 
 
-def dihedral(rgb: np.ndarray) -> list[FrameHash]:
-    """The hashes of the image's 8 rotations and mirrors (the first is the original)."""
-    hashes, quality = pdqhash.compute_dihedral(np.ascontiguousarray(rgb))
-    return [FrameHash(pack_bits(h), int(quality)) for h in hashes]
-
-
 def border_candidates(peeled: Crop, whole: Crop) -> list[Crop]:
     """Where the picture may sit inside blurred borders. Peeling can also eat smooth
     picture at one edge (a blurred photo background), but boxes are centred, so the
