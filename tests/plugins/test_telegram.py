@@ -154,14 +154,20 @@ def test_account_export_with_chat_list(marsad, tmp_path):
     assert len(marsad.json("items")) == 4
 
 
-def test_truncated_export_is_refused_and_records_nothing(marsad, tmp_path):
+def test_truncated_export_is_refused_and_records_nothing_then_completes_when_mended(marsad, tmp_path):
     export = channel_export(tmp_path / "ChatExport_cut")
     data = (export / "result.json").read_bytes()
-    (export / "result.json").write_bytes(data[: len(data) // 2])
+    cut = data.index(b'"id": 4')  # inside message 4: messages 1-3 are whole
+    (export / "result.json").write_bytes(data[:cut])
     run = marsad.run("ingest", str(export), check=1)
     assert "not readable JSON" in run.stderr and "truncated" in run.stderr
+    assert "after message 3 (3 whole messages read)" in run.stderr  # where it broke, so a person can look
     assert marsad.json("items") == []
     assert "OK" in marsad.run("log", "verify").stdout
+
+    (export / "result.json").write_bytes(data)  # exported again, whole
+    marsad.run("ingest", str(export), check=1)  # message 6 still names a file outside the export
+    assert set(_captures(marsad)) == {"1", "2", "3", "4", "6"}
 
 
 @pytest.mark.parametrize("name", ["result.json", "notes.json"])

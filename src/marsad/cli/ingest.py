@@ -79,32 +79,48 @@ def ingest_command(locators: tuple[str, ...], as_kind: str | None, wait: bool, a
     ws = setup_django()
     from marsad.core.sources import SourceError
     from marsad.custody import log
-    from marsad.evidence.ingest import Status, ingest, requeue_stalled
+    from marsad.evidence.ingest import Status, ingest_stream, requeue_stalled
     from marsad.evidence.models import Item
     from marsad.registry import PluginError, source_for
 
-    sightings = []
+    chosen = []
     for locator in locators:
         try:
-            source = source_for(locator, as_kind)
+            chosen.append((locator, source_for(locator, as_kind)))
         except PluginError as e:
             raise click.ClickException(str(e)) from e
-        console.print(f"[bold]{locator}[/]: reading as {source.name}")
-        try:
-            sightings.extend(source.sightings(locator))
-        except SourceError as e:
-            raise click.ClickException(str(e)) from e
 
+    # Outcomes are counted as they come rather than kept: a large export streams through.
     actor = log.actor_id()
+    counts: Counter = Counter()
+    failed: list[tuple[str, str]] = []
+    new: set[str] = set()
+    touched: set[str] = set()  # kept only when waiting: the analysis failures to report
+    as_records: list[dict] = []
+    refused = []
     with _progress() as bar:
-        job = bar.add_task("Preserving", total=len(sightings))
-        outcomes = ingest(sightings, actor, on_outcome=lambda _: bar.advance(job))
-    counts = Counter(o.status.value for o in outcomes)
-    to_analyse = {o.sha256 for o in outcomes if o.status is Status.NEW} | set(requeue_stalled())
+        job = bar.add_task("Preserving", total=None)
+        for locator, source in chosen:
+            console.print(f"[bold]{escape(locator)}[/]: reading as {source.name}")
+            try:
+                for o in ingest_stream(source.sightings(locator), actor):
+                    counts[o.status.value] += 1
+                    bar.advance(job)
+                    if o.status is Status.FAILED:
+                        failed.append((o.display_path, o.reason))
+                    elif wait:
+                        touched.add(o.sha256)
+                        if o.status is Status.NEW:
+                            new.add(o.sha256)
+                    if as_json:
+                        as_records.append(o.__dict__ | {"status": o.status.value})
+            except SourceError as e:
+                console.print(f"[red]{escape(locator)}[/]: {escape(str(e))}", highlight=False, soft_wrap=True)
+                refused.append(locator)
+    to_analyse = new | set(requeue_stalled())
     finished = wait_for_analysis(to_analyse, conf.get("workers")) if wait else True
     checkpoint = log.sign_checkpoint()
 
-    touched = {o.sha256 for o in outcomes if o.sha256}
     analysis_failures = [
         (sha, "; ".join(f"{e['step']}: {e['reason']}" for e in errors))
         for sha, errors in Item.objects.filter(sha256__in=touched, analysis=Item.Analysis.FAILED).values_list(
@@ -114,21 +130,22 @@ def ingest_command(locators: tuple[str, ...], as_kind: str | None, wait: bool, a
     if as_json:
         import json
 
-        click.echo(json.dumps([o.__dict__ | {"status": o.status.value} for o in outcomes], ensure_ascii=False, indent=1))
+        click.echo(json.dumps(as_records, ensure_ascii=False, indent=1))
     out = Console()
     out.print(summary_table(counts, analysis_failures))
-    for o in outcomes:
-        if o.status is Status.FAILED:
-            out.print(f"[red]failed[/] {escape(o.display_path)}: {escape(o.reason)}", highlight=False)
+    for display_path, reason in failed:
+        out.print(f"[red]failed[/] {escape(display_path)}: {escape(reason)}", highlight=False)
     for sha, reason in analysis_failures:
         out.print(f"[yellow]analysis failed[/] {sha[:16]}: {escape(reason)}", highlight=False)
     if not wait:
-        out.print(f"{len(to_analyse)} analysis tasks queued; run `marsad worker` to process them.")
+        out.print(f"{counts.get('new', 0)} analysis tasks queued; run `marsad worker` to process them.")
     elif not finished:
         out.print("[red]Some analysis could not finish[/] (its workers stopped making progress); "
                   "it stays queued: run `marsad worker` and see its errors.")
     out.print(f"Custody log: {checkpoint.size} events, checkpoint signed ({ws.home / 'log'})")
-    if counts.get("failed") or analysis_failures or not finished:
+    if refused:
+        out.print(f"[red]not read[/]: {escape(', '.join(refused))} (see the reasons above)", highlight=False)
+    if counts.get("failed") or analysis_failures or not finished or refused:
         raise SystemExit(EXIT_FAILURES)
 
 

@@ -8,10 +8,12 @@ leaves at most a temporary file, which `sweep_temporary` removes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
 import stat
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -54,6 +56,22 @@ def _check_address(sha256: str) -> None:
         raise StoreError(f"not a SHA-256 address: {sha256!r}")
 
 
+_local = threading.local()
+
+
+def _buffers() -> list[bytearray]:
+    """This thread's two read buffers: allocating them per file cost more than hashing a small one."""
+    if not hasattr(_local, "buffers"):
+        _local.buffers = [bytearray(CHUNK), bytearray(CHUNK)]
+    return _local.buffers
+
+
+@functools.cache
+def _helper() -> ThreadPoolExecutor:
+    """One helper thread for the process, started on first use."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="blake2b")
+
+
 def hash_stream(stream: BinaryIO, sink: BinaryIO | None = None) -> tuple[str, str, int]:
     """SHA-256 and BLAKE2b-512 of a stream, copying it to `sink` on the way.
 
@@ -61,24 +79,26 @@ def hash_stream(stream: BinaryIO, sink: BinaryIO | None = None) -> tuple[str, st
     the second digest costs almost no wall time on large files.
     """
     sha, blake, size = hashlib.sha256(), hashlib.blake2b(), 0
-    buffers = [bytearray(CHUNK), bytearray(CHUNK)]  # one being hashed by the helper, one being read
+    buffers = _buffers()  # one being hashed by the helper, one being read
     pending: Future[None] | None = None
-    with ThreadPoolExecutor(max_workers=1) as helper:
-        turn = 0
-        while True:
-            buf = buffers[turn]
-            n = stream.readinto(buf)
-            if pending is not None:
-                pending.result()
-            if not n:
-                break
-            chunk = memoryview(buf)[:n]
-            pending = helper.submit(blake.update, chunk)
-            sha.update(chunk)
-            if sink is not None:
-                sink.write(chunk)
-            size += n
-            turn ^= 1
+    turn = 0
+    while True:
+        buf = buffers[turn]
+        n = stream.readinto(buf)
+        if pending is not None:
+            pending.result()
+        if not n:
+            break
+        chunk = memoryview(buf)[:n]
+        if size == 0 and n < CHUNK:
+            blake.update(chunk)  # a small file: handing it to the helper costs more than it saves
+        else:
+            pending = _helper().submit(blake.update, chunk)
+        sha.update(chunk)
+        if sink is not None:
+            sink.write(chunk)
+        size += n
+        turn ^= 1
     return sha.hexdigest(), blake.hexdigest(), size
 
 

@@ -8,10 +8,12 @@ the next run adopts. Rows, events and the queued task commit together.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import socket
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -207,18 +209,50 @@ def pending_work(shas: set[str]) -> int:
     return len(set(unanalysed) | set(unmatched))
 
 
+BATCH_SIGHTINGS = 200
+BATCH_SECONDS = 0.5
+_LARGE = 16 << 20  # a file this big is stored before its batch begins, so the log is not held while it copies
+
+
+def ingest_stream(sightings: Iterable[Sighting], actor: str) -> Iterator[Outcome]:
+    """Preserve and record each sighting as it comes (a source that streams, a large
+    export, is never held whole in memory). Sightings are recorded in batches of
+    up to BATCH_SIGHTINGS or BATCH_SECONDS per transaction; each outcome is
+    yielded once its batch has committed. A crash loses at most the open batch's
+    rows, whose blobs the next run adopts."""
+    blob_store = store()
+    blob_store.sweep_temporary()
+    stream = iter(sightings)
+    held: Sighting | None = None  # a large file that ended the previous batch
+    while True:
+        outcomes, ended = [], True
+        with transaction.atomic():
+            started = time.monotonic()
+            # itertools.chain, not a generator: breaking out must not close the source's stream
+            for sighting in itertools.chain([held] if held else [], stream):
+                held = None
+                if outcomes and (sighting.size or 0) > _LARGE:
+                    held, ended = sighting, False
+                    break
+                outcomes.append(ingest_sighting(sighting, actor, blob_store))
+                if len(outcomes) >= BATCH_SIGHTINGS or time.monotonic() - started > BATCH_SECONDS:
+                    ended = False
+                    break
+        for outcome in outcomes:
+            if outcome.status is Status.FAILED:
+                logger.warning("not ingested: %s", outcome.reason)
+            yield outcome
+        if ended:
+            return
+
+
 def ingest(
     sightings: Iterable[Sighting],
     actor: str,
     on_outcome: Callable[[Outcome], None] | None = None,
 ) -> list[Outcome]:
-    blob_store = store()
-    blob_store.sweep_temporary()
     outcomes = []
-    for sighting in sightings:
-        outcome = ingest_sighting(sighting, actor, blob_store)
-        if outcome.status is Status.FAILED:
-            logger.warning("not ingested: %s", outcome.reason)
+    for outcome in ingest_stream(sightings, actor):
         outcomes.append(outcome)
         if on_outcome:
             on_outcome(outcome)

@@ -13,13 +13,13 @@ only what is new.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+import ijson
 import rfc8785
 
 from marsad.core.sources import Sighting, SourceError
@@ -62,6 +62,57 @@ def _export_file(locator: str) -> Path | None:
     return path
 
 
+# Where chats sit in the two export shapes: a single chat at the top, or an account's lists.
+_CHAT_PREFIXES = ("", "chats.list.item", "left_chats.list.item")
+_MESSAGE_PREFIXES = {("messages.item" if c == "" else f"{c}.messages.item"): c for c in _CHAT_PREFIXES}
+_CHAT_FIELDS = {(f"{c}.{k}" if c else k): k for c in _CHAT_PREFIXES for k in ("name", "type", "id")}
+
+
+def _check_whole(path: Path) -> None:
+    """Read the export through once without keeping it: refuse it, saying where, if
+    it is not well-formed JSON or not an export (a cut-off file, a hand edit)."""
+    top, messages, last_id = set(), 0, None
+    with open(path, "rb") as f:
+        try:
+            for prefix, event, value in ijson.parse(f):
+                if prefix == "" and event == "map_key":
+                    top.add(value)
+                elif event == "end_map" and prefix in _MESSAGE_PREFIXES:
+                    messages += 1
+                elif event == "number" and prefix.endswith("messages.item.id"):
+                    last_id = value
+        except (ijson.JSONError, UnicodeDecodeError) as e:
+            where = f"after message {last_id} ({messages} whole messages read)" if messages else "before the first message"
+            reason = str(e).strip().splitlines()[0]
+            raise SourceError(f"{path}: not readable JSON {where}, at about byte {f.tell():,}: {reason}. The export "
+                              "may be truncated; nothing was recorded. Export again (or mend the file) and re-run, "
+                              "or read the folder as plain files with --as files") from e
+    if not top & {"messages", "chats", "left_chats"}:
+        raise SourceError(f"{path}: neither a chat export (messages) nor an account export (chats)")
+
+
+def _stream_messages(f: IO[bytes]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """Each message with its chat's name, type and id, one at a time: an export of a
+    busy channel never sits in memory whole. (Telegram writes a chat's name, type and
+    id before its messages.)"""
+    chat: dict[str, Any] = {}
+    builder, depth = None, 0
+    for prefix, event, value in ijson.parse(f, use_float=True):
+        if builder is not None:
+            builder.event(event, value)
+            depth += {"start_map": 1, "start_array": 1, "end_map": -1, "end_array": -1}.get(event, 0)
+            if depth == 0:
+                yield chat, builder.value
+                builder = None
+        elif event == "start_map" and prefix in _MESSAGE_PREFIXES:
+            builder, depth = ijson.ObjectBuilder(), 1
+            builder.event(event, value)
+        elif event == "start_map" and prefix in _CHAT_PREFIXES:
+            chat = {}
+        elif prefix in _CHAT_FIELDS and event in ("string", "number"):
+            chat[_CHAT_FIELDS[prefix]] = value
+
+
 class TelegramSource:
     name = "telegram"
 
@@ -78,66 +129,53 @@ class TelegramSource:
         path = _export_file(locator)
         if path is None:
             raise SourceError(f"{locator}: no {RESULT} (export it from Telegram Desktop as JSON)")
-        try:
-            export = json.loads(path.read_bytes())
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise SourceError(f"{path}: not readable JSON ({e}); the export may be truncated. Nothing "
-                              "was recorded; export again, or read the folder as plain files with --as files") from e
+        _check_whole(path)  # before anything is yielded: a damaged export records nothing
         root = path.parent.resolve()
-        for chat in self._chats(export, path):
-            yield from self._chat_sightings(chat, root)
+        with open(path, "rb") as f:
+            for chat, message in _stream_messages(f):
+                yield from self._message_sightings(chat, message, root)
 
-    def _chats(self, export: dict[str, Any], path: Path) -> list[dict[str, Any]]:
-        if "messages" in export:
-            return [export]
-        chats = [*export.get("chats", {}).get("list", []), *export.get("left_chats", {}).get("list", [])]
-        if not chats and "chats" not in export:
-            raise SourceError(f"{path}: neither a chat export (messages) nor an account export (chats)")
-        return chats
-
-    def _chat_sightings(self, chat: dict[str, Any], root: Path) -> Iterator[Sighting]:
+    def _message_sightings(self, chat: dict[str, Any], message: dict[str, Any], root: Path) -> Iterator[Sighting]:
         chat_id = str(chat.get("id", ""))
-        channel = chat.get("name") or ""
-        for message in sorted(chat.get("messages", []), key=lambda m: m.get("id", 0)):
-            if message.get("type") != "message":
-                continue  # service messages: joins, pins, title changes
-            edited = _utc(message.get("edited_unixtime"))
-            details = {
-                "channel_id": chat_id,
-                "channel_type": chat.get("type", ""),
-                "author": message.get("from"),
-                "author_id": message.get("from_id"),
-                "signature": message.get("author"),
-                "forwarded_from": message.get("forwarded_from"),
-                "reply_to": message.get("reply_to_message_id"),
-                "edited_at": edited.isoformat() if edited else None,
-            }
-            details = {k: v for k, v in details.items() if v not in (None, "")}
-            common = {
-                "source_kind": self.name,
-                "channel": channel,
-                "post_id": str(message.get("id", "")),
-                "posted_at": _utc(message.get("date_unixtime")),
-                "text": plain_text(message),
-            }
-            where = f"{root}/{RESULT}#{chat_id}/{message.get('id')}"
-            media = [(field, message[field]) for field in _MEDIA_FIELDS if isinstance(message.get(field), str)]
-            present = [(field, rel) for field, rel in media if not rel.startswith(_NOT_INCLUDED)]
-            missing = [rel for _, rel in media if rel.startswith(_NOT_INCLUDED)]
-            read = 0
-            for field, rel in present:
-                sighting = self._media(root, rel, field, message, details, common, chat_id)
-                read += sighting.path is not None
-                if sighting.error:
-                    missing.append(sighting.error)
-                yield sighting
-            if not read:  # the post's words and provenance are kept even when its media is not
-                record = dict(details, media_missing=missing) if missing else details
-                yield Sighting(
-                    display_path=where, path=None, name=f"message-{message.get('id')}.json",
-                    content=rfc8785.dumps(message), details=record,
-                    identity=f"{chat_id}/{message.get('id')}/message", **common,
-                )
+        if message.get("type") != "message":
+            return  # service messages: joins, pins, title changes
+        edited = _utc(message.get("edited_unixtime"))
+        details = {
+            "channel_id": chat_id,
+            "channel_type": chat.get("type", ""),
+            "author": message.get("from"),
+            "author_id": message.get("from_id"),
+            "signature": message.get("author"),
+            "forwarded_from": message.get("forwarded_from"),
+            "reply_to": message.get("reply_to_message_id"),
+            "edited_at": edited.isoformat() if edited else None,
+        }
+        details = {k: v for k, v in details.items() if v not in (None, "")}
+        common = {
+            "source_kind": self.name,
+            "channel": chat.get("name") or "",
+            "post_id": str(message.get("id", "")),
+            "posted_at": _utc(message.get("date_unixtime")),
+            "text": plain_text(message),
+        }
+        where = f"{root}/{RESULT}#{chat_id}/{message.get('id')}"
+        media = [(field, message[field]) for field in _MEDIA_FIELDS if isinstance(message.get(field), str)]
+        present = [(field, rel) for field, rel in media if not rel.startswith(_NOT_INCLUDED)]
+        missing = [rel for _, rel in media if rel.startswith(_NOT_INCLUDED)]
+        read = 0
+        for field, rel in present:
+            sighting = self._media(root, rel, field, message, details, common, chat_id)
+            read += sighting.path is not None
+            if sighting.error:
+                missing.append(sighting.error)
+            yield sighting
+        if not read:  # the post's words and provenance are kept even when its media is not
+            record = dict(details, media_missing=missing) if missing else details
+            yield Sighting(
+                display_path=where, path=None, name=f"message-{message.get('id')}.json",
+                content=rfc8785.dumps(message), details=record,
+                identity=f"{chat_id}/{message.get('id')}/message", **common,
+            )
 
     def _media(self, root: Path, rel: str, field: str, message: dict[str, Any], details: dict[str, Any],
                common: dict[str, Any], chat_id: str) -> Sighting:

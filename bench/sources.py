@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Sources benchmark: prints a table and writes bench/results/sources.json.
+
+A generated Telegram channel export (Arabic and English text, entities,
+forwards, service messages; one message in ten with a photo) imported with
+`marsad ingest --no-wait` (preserving and recording every post and file;
+analysis excluded) at two sizes, so that peak memory can be compared across
+sizes: the import streams, so its peak should not grow with the number of
+messages. Beside it, the baseline a naive importer pays: `json.load` of the same
+`result.json` alone.
+
+    python bench/sources.py [--messages 50000] [--media 5000] [--work DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from ingest import fresh_workspace, timed  # bench/ingest.py: same wall time and peak RSS measurement
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "sources.json"
+WORDS_AR = "غارة جوية على مشفى كفرنبل الجراحي قصف مدفعي معرة النعمان خان شيخون سراقب ريف إدلب الجنوبي".split()
+WORDS_EN = "airstrike on the surgical hospital in Kafr Nabl shelling Maarat al-Numan Khan Shaykhun Saraqib".split()
+
+
+def make_export(folder: Path, messages: int, media: int, seed: int = 7) -> int:
+    """A channel export in Telegram Desktop's JSON shape; returns its result.json size."""
+    rng = random.Random(seed)
+    (folder / "photos").mkdir(parents=True)
+    every = max(1, messages // media) if media else 0
+    base = 1546300800  # 2019-01-01 UTC
+    with open(folder / "result.json", "w", encoding="utf-8") as out:
+        out.write('{\n "name": "Idlib Media Centre",\n "type": "public_channel",\n "id": 1001234567,\n "messages": [\n')
+        photos = 0
+        for i in range(1, messages + 1):
+            words = rng.choices(WORDS_AR if i % 2 else WORDS_EN, k=rng.randint(5, 40))
+            text = " ".join(words)
+            when = base + i * 97
+            message = {"id": i, "type": "message", "date": "2019-01-01T00:00:00", "date_unixtime": str(when),
+                       "from": "Idlib Media Centre", "from_id": "channel1001234567",
+                       "text": [text, {"type": "link", "text": f"https://t.me/idlib/{i}"}],
+                       "text_entities": [{"type": "plain", "text": text},
+                                         {"type": "link", "text": f"https://t.me/idlib/{i}"}]}
+            if i % 13 == 0:
+                message["forwarded_from"] = "Civil Defence Idlib"
+            if i % 101 == 0:
+                message = {"id": i, "type": "service", "date_unixtime": str(when), "actor": "Idlib Media Centre",
+                           "action": "pin_message", "message_id": i - 1, "text": ""}
+            elif every and i % every == 0 and photos < media:
+                photos += 1
+                rel = f"photos/photo_{i}.jpg"
+                # Small distinct JPEG-shaped files: the point is the number of files, not their size.
+                (folder / rel).write_bytes(b"\xff\xd8\xff\xe0" + rng.randbytes(2048) + b"\xff\xd9")
+                message["photo"] = rel
+            out.write(("  " if i == 1 else ",\n  ") + json.dumps(message, ensure_ascii=False))
+        out.write("\n ]\n}\n")
+    return (folder / "result.json").stat().st_size
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=50_000)
+    parser.add_argument("--media", type=int, default=5_000)
+    parser.add_argument("--work", type=Path, default=None)
+    args = parser.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="marsad-bench-sources-"))
+    rows = []
+    for messages, media in [(args.messages // 10, args.media // 10), (args.messages, args.media)]:
+        export = work / f"ChatExport_{messages}"
+        shutil.rmtree(export, ignore_errors=True)
+        size = make_export(export, messages, media)
+        load_s, load_kib = timed([sys.executable, "-c", "import json,sys; json.load(open(sys.argv[1], 'rb'))",
+                                  str(export / "result.json")])
+        env = fresh_workspace(work / "ws")
+        wall, kib = timed([sys.executable, "-m", "marsad", "ingest", "--no-wait", str(export)], env)
+        rows.append({"messages": messages, "media": media, "result_json_mib": round(size / 2**20, 1),
+                     "import_s": round(wall, 1), "messages_per_s": round(messages / wall),
+                     "peak_rss_mib": round(kib / 1024), "baseline_json_load_s": round(load_s, 2),
+                     "baseline_json_load_rss_mib": round(load_kib / 1024)})
+        shutil.rmtree(export)
+    shutil.rmtree(work / "ws", ignore_errors=True)
+    small, large = rows
+    summary = {"rows": rows,
+               "peak_rss_ratio_large_to_small": round(large["peak_rss_mib"] / small["peak_rss_mib"], 2),
+               "baseline_rss_ratio_large_to_small": round(
+                   large["baseline_json_load_rss_mib"] / small["baseline_json_load_rss_mib"], 2)}
+    print(f"{'messages':>9} {'media':>6} {'JSON MiB':>9} {'import s':>9} {'msg/s':>7} {'peak MiB':>9} "
+          f"{'json.load s':>12} {'json.load MiB':>14}")
+    for r in rows:
+        print(f"{r['messages']:>9} {r['media']:>6} {r['result_json_mib']:>9} {r['import_s']:>9} "
+              f"{r['messages_per_s']:>7} {r['peak_rss_mib']:>9} {r['baseline_json_load_s']:>12} "
+              f"{r['baseline_json_load_rss_mib']:>14}")
+    print(f"peak memory, {large['messages']} vs {small['messages']} messages: marsad "
+          f"{summary['peak_rss_ratio_large_to_small']}x, json.load {summary['baseline_rss_ratio_large_to_small']}x")
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(summary, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
