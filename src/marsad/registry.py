@@ -21,10 +21,12 @@ class PluginError(Exception):
 
 def _builtin_sources() -> list[Source]:
     from marsad.plugins.files import FilesSource
+    from marsad.plugins.linklist import LinkListSource
     from marsad.plugins.telegram import TelegramSource
     from marsad.plugins.webarchive import WebArchiveSource
+    from marsad.plugins.weblink import WebLinkSource
 
-    return [TelegramSource(), WebArchiveSource(), FilesSource()]  # asked in order: the catch-all last
+    return [TelegramSource(), WebArchiveSource(), LinkListSource(), WebLinkSource(), FilesSource()]  # asked in order: the catch-all last
 
 
 def _builtin_fingerprinters() -> list[Fingerprinter]:

@@ -94,6 +94,7 @@ def ingest_command(locators: tuple[str, ...], as_kind: str | None, wait: bool, a
     actor = log.actor_id()
     counts: Counter = Counter()
     failed: list[tuple[str, str]] = []
+    notes: list[tuple[str, str]] = []
     new: set[str] = set()
     touched: set[str] = set()  # kept only when waiting: the analysis failures to report
     as_records: list[dict] = []
@@ -108,6 +109,8 @@ def ingest_command(locators: tuple[str, ...], as_kind: str | None, wait: bool, a
                     bar.advance(job)
                     if o.status is Status.FAILED:
                         failed.append((o.display_path, o.reason))
+                    elif o.reason:
+                        notes.append((o.display_path, o.reason))
                     elif wait:
                         touched.add(o.sha256)
                         if o.status is Status.NEW:
@@ -134,9 +137,11 @@ def ingest_command(locators: tuple[str, ...], as_kind: str | None, wait: bool, a
     out = Console()
     out.print(summary_table(counts, analysis_failures))
     for display_path, reason in failed:
-        out.print(f"[red]failed[/] {escape(display_path)}: {escape(reason)}", highlight=False)
+        out.print(f"[red]failed[/] {escape(display_path)}: {escape(reason)}", highlight=False, soft_wrap=True)
+    for display_path, note in notes:
+        out.print(f"[cyan]note[/] {escape(display_path)}: {escape(note)}", highlight=False, soft_wrap=True)
     for sha, reason in analysis_failures:
-        out.print(f"[yellow]analysis failed[/] {sha[:16]}: {escape(reason)}", highlight=False)
+        out.print(f"[yellow]analysis failed[/] {sha[:16]}: {escape(reason)}", highlight=False, soft_wrap=True)
     if not wait:
         out.print(f"{counts.get('new', 0)} analysis tasks queued; run `marsad worker` to process them.")
     elif not finished:

@@ -32,6 +32,7 @@ class Sighting:
     details: dict[str, Any] = field(default_factory=dict)
     content: bytes | None = None  # bytes made by the source itself (a text-only post), instead of `path`
     identity: str = ""  # where the source has its own ids (channel + post): the sighting's identity
+    notice: str = ""  # something a person should read about this sighting that is not a failure
 
     def key(self, sha256: str) -> str:
         """Identity of this sighting: the same file seen again unchanged is not new; with

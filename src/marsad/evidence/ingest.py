@@ -44,7 +44,7 @@ class Outcome:
     status: Status
     sha256: str = ""
     kind: str = ""
-    reason: str = ""
+    reason: str = ""  # why it failed; for other outcomes, a notice from the source
 
 
 def store() -> LocalStore:
@@ -107,7 +107,7 @@ def _record(sighting: Sighting, blob, actor: str, blob_store: LocalStore) -> Out
             raise StoreError(f"{blob.sha256}: BLAKE2b differs from the one recorded at ingest")
         key = sighting.key(blob.sha256)
         if Capture.objects.filter(sighting_key=key).exists():
-            return Outcome(sighting.display_path, Status.SEEN, blob.sha256, item.kind)
+            return Outcome(sighting.display_path, Status.SEEN, blob.sha256, item.kind, sighting.notice)
         capture = Capture(
             item=item,
             source_kind=sighting.source_kind,
@@ -136,7 +136,7 @@ def _record(sighting: Sighting, blob, actor: str, blob_store: LocalStore) -> Out
         )
         capture.log_index = entry.index
         capture.save()
-    return Outcome(sighting.display_path, status, blob.sha256, item.kind)
+    return Outcome(sighting.display_path, status, blob.sha256, item.kind, sighting.notice)
 
 
 def _queue_analysis(item: Item, task) -> None:
