@@ -33,6 +33,7 @@ bench: system-deps $(VENV)/.installed
 	$(VENV)/bin/python bench/similar.py --n 1000000
 	$(VENV)/bin/python bench/video_hash.py
 	$(VENV)/bin/python bench/matching_eval.py
+	$(VENV)/bin/python bench/sources.py
 
 clean:
 	rm -rf $(VENV) demo-data marsad-data .pytest_cache

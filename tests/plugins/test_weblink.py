@@ -170,3 +170,31 @@ def test_a_windows_arabic_semicolon_list_and_a_configured_column_are_read(tmp_pa
     assert first.details["encoding"] == "cp1256" and first.details["columns"] == ["رقم", "رابط الفيديو"]
     assert bad.error == "'ftp://old.example/file' is not an http(s) link"
     assert json.dumps(first.details, ensure_ascii=False)
+
+
+def test_recheck_records_which_sources_are_gone_changed_blocked_or_still_up(marsad, tmp_path):
+    site = Site(tmp_path / "site")  # its own: this test changes it
+    try:
+        marsad.env["MARSAD_BROWSER"] = "/nonexistent/chromium"  # the archive is enough here
+        marsad.run("ingest", "--no-wait", *[site.url(p) for p in ("/later-gone.html", "/text.html", "/direct.mp4",
+                                                                   "/gallery.html")])
+        assert marsad.json("recheck", "--older-than", "7d") == []  # all captured just now
+
+        gone_items = {i["sha256"] for i, c in _captures(marsad) if c["url"] == site.url("/later-gone.html")}
+        del site.files["/later-gone.html"]
+        site.files["/text.html"] = ("text/html", b"<html><body>This statement was edited.</body></html>")
+        site.statuses["/gallery.html"] = 403
+        del site.files["/gallery.html"]
+        checks = {c["url"]: c for c in marsad.json("recheck")}
+        assert checks[site.url("/later-gone.html")]["outcome"] == "gone"
+        assert checks[site.url("/later-gone.html")]["http_status"] == 404
+        assert checks[site.url("/text.html")]["outcome"] == "changed"
+        assert checks[site.url("/direct.mp4")]["outcome"] == "up"
+        assert checks[site.url("/gallery.html")]["outcome"] == "blocked"
+
+        assert {i["sha256"] for i in marsad.json("items", "--gone")} == gone_items
+        events = marsad.run("log", "show", "--tail", "10").stdout
+        assert events.count("recheck") == 4
+        assert "OK" in marsad.run("log", "verify").stdout
+    finally:
+        site.close()

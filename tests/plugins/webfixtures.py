@@ -46,6 +46,7 @@ def _png_icon() -> bytes:
 
 class Site:
     def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
         video = folder / "strike.mp4"
         _write(video, _textured_frames(20), (320, 180))
         direct = folder / "direct.mp4"

@@ -38,12 +38,13 @@ def parse_since(value: str | None) -> datetime | None:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 @click.option("--kind", type=click.Choice([k.value for k in MediaKind]), help="Only items of this kind.")
 @click.option("--since", help="Only items first ingested at or after this date (YYYY-MM-DD).")
-def items_command(as_json: bool, kind: str | None, since: str | None) -> None:
+@click.option("--gone", is_flag=True, help="Only items whose source was gone at its latest `marsad recheck`.")
+def items_command(as_json: bool, kind: str | None, since: str | None, gone: bool) -> None:
     """List items."""
     setup_django()
     from marsad.evidence.views import list_items
 
-    rows = list_items(kind, parse_since(since))
+    rows = list_items(kind, parse_since(since), gone=gone)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return

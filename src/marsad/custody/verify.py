@@ -137,7 +137,7 @@ def _check_checkpoints(checkpoints: list[Checkpoint], roots: dict[int, bytes], v
 
 
 def _row_checks() -> list[tuple[str, Any, Callable[[Any, dict], str | None]]]:
-    from marsad.evidence.models import AnalysisResult, Capture, Derivative, Item
+    from marsad.evidence.models import AnalysisResult, Capture, Derivative, Item, SourceCheck
 
     def item_matches(row: Item, leaf: dict) -> str | None:
         out = (leaf.get("outputs") or [{}])[0]
@@ -169,6 +169,13 @@ def _row_checks() -> list[tuple[str, Any, Callable[[Any, dict], str | None]]]:
             return f"analysis {row.step} of {row.item.sha256[:16]}: its result differs from its event"
         return None
 
+    def source_check_matches(row: SourceCheck, leaf: dict) -> str | None:
+        if (leaf.get("outputs") or [{}])[0] != row.custody_outputs() or leaf.get("time") != rfc3339(row.checked_at):
+            return f"source check #{row.pk}: its outcome or time differ from its event"
+        if leaf.get("details") != digest(row.custody_details()):
+            return f"source check #{row.pk}: its URL or reason differ from its event"
+        return None
+
     from marsad.matching.models import CopyLink, Fingerprint
 
     def fingerprint_matches(row: Fingerprint, leaf: dict) -> str | None:
@@ -190,6 +197,7 @@ def _row_checks() -> list[tuple[str, Any, Callable[[Any, dict], str | None]]]:
         ("capture", Capture.objects.select_related("item"), capture_matches),
         ("derive", Derivative.objects.select_related("item"), derivative_matches),
         ("analysis", AnalysisResult.objects.select_related("item"), analysis_matches),
+        ("recheck", SourceCheck.objects.all(), source_check_matches),
     ]
 
 

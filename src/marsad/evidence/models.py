@@ -117,3 +117,37 @@ class AnalysisResult(models.Model):
     tool = models.JSONField(default=dict)
     created = models.DateTimeField()
     log_index = models.BigIntegerField(unique=True)
+
+
+class SourceCheck(models.Model):
+    """One look at whether a captured source URL is still online (`marsad recheck`)."""
+
+    class Outcome(models.TextChoices):
+        UP = "up"  # answered with the content we captured
+        CHANGED = "changed"  # answered, with other content
+        GONE = "gone"  # 404 or 410
+        BLOCKED = "blocked"  # 401, 403, 429, 451
+        TIMEOUT = "timeout"
+        UNREACHABLE = "unreachable"  # no connection, no DNS
+        ERROR = "error"  # another HTTP error
+
+    url_sha256 = models.CharField(max_length=64, db_index=True)
+    url = models.TextField()  # restricted with the capture's details: may lead to a source
+    checked_at = models.DateTimeField(db_index=True)
+    checked_by = models.CharField(max_length=64)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    http_status = models.IntegerField(null=True, blank=True)
+    content_sha256 = models.CharField(max_length=64, blank=True)
+    final_url = models.TextField(blank=True)
+    reason = models.TextField(blank=True)
+    log_index = models.BigIntegerField(unique=True)
+
+    class Meta:
+        ordering = ["checked_at", "id"]
+
+    def custody_outputs(self) -> dict:
+        return {"url_sha256": self.url_sha256, "outcome": self.outcome, "http_status": self.http_status,
+                "content_sha256": self.content_sha256}
+
+    def custody_details(self) -> dict:
+        return {"url": self.url, "final_url": self.final_url, "reason": self.reason}

@@ -46,8 +46,12 @@ def item_summary(item: Item, captures: int | None = None) -> dict[str, Any]:
     }
 
 
-def list_items(kind: str | None = None, since=None) -> list[dict[str, Any]]:
+def list_items(kind: str | None = None, since=None, gone: bool = False) -> list[dict[str, Any]]:
     query = Item.objects.annotate(n_captures=Count("captures")).order_by("first_seen", "id")
+    if gone:
+        from .recheck import gone_items
+
+        query = query.filter(sha256__in=gone_items())
     if kind:
         query = query.filter(kind=kind)
     if since:
