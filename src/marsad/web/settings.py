@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "marsad.custody",
     "marsad.evidence",
     "marsad.matching",
+    "marsad.incidents",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -1,0 +1,110 @@
+"""`marsad places`: the gazetteer — import, find, add a name."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from .context import EXIT_FAILURES, home_option, setup_django
+
+
+@click.group("places")
+def places_group() -> None:
+    """Places: the embedded GeoNames towns plus the gazetteers you import."""
+
+
+def _cols(value: str) -> list[str]:
+    return [c.strip() for c in value.split(",") if c.strip()]
+
+
+@places_group.command("import")
+@home_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--name-col", default="", help="Column of the (English/Latin) name.")
+@click.option("--ar-col", default="", help="Column of the Arabic name.")
+@click.option("--lat-col", default="", help="Column of the latitude.")
+@click.option("--lon-col", default="", help="Column of the longitude.")
+@click.option("--pcode-col", default="", help="Column of the P-code.")
+@click.option("--alias-col", default="", help="Column of other names, separated by ; or |.")
+@click.option("--admin-cols", default="", help="Columns of the admin areas above, narrowest first (a,b,c).")
+@click.option("--admin-ar-cols", default="", help="Their Arabic names, in the same order.")
+def import_command(file: Path, name_col: str, ar_col: str, lat_col: str, lon_col: str, pcode_col: str,
+                   alias_col: str, admin_cols: str, admin_ar_cols: str) -> None:
+    """Import a gazetteer: CSV, JSON, GeoJSON, or an OCHA/Syrian Archive location list."""
+    setup_django()
+    from marsad.core.places.readers import Columns
+    from marsad.custody import log
+    from marsad.incidents.places import import_file
+
+    columns = Columns(name=name_col, name_ar=ar_col, lat=lat_col, lon=lon_col, pcode=pcode_col, aliases=alias_col,
+                      admin=_cols(admin_cols), admin_ar=_cols(admin_ar_cols))
+    try:
+        counts, read = import_file(file, columns, log.actor_id())
+    except ValueError as e:
+        raise click.ClickException(str(e)) from e
+    log.sign_checkpoint()
+    out = Console(highlight=False)
+    out.print(f"{file.name} read as {read.format}: {counts['places']} places imported, {counts['folded']} places "
+              f"already held recognised as the same, {counts['problems']} rows not imported")
+    for problem in read.problems:
+        out.print(f"[yellow]not imported[/] {escape(problem.where)}: {escape(problem.reason)}", soft_wrap=True)
+    if read.problems:
+        raise SystemExit(EXIT_FAILURES)
+
+
+@places_group.command("find")
+@home_option
+@click.argument("text")
+@click.option("--near", help="A place (name or key) to prefer candidates near.")
+@click.option("--limit", default=5, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def find_command(text: str, near: str | None, limit: int, as_json: bool) -> None:
+    """Rank the places TEXT may name, each with its score and why."""
+    setup_django()
+    from marsad.incidents.places import PlaceNotFound, describe, find
+
+    try:
+        found = find(text, near, limit)
+    except PlaceNotFound as e:
+        raise click.ClickException(str(e)) from e
+    rows = [describe(c.place) | {"score": c.score, "reason": c.reason, "distance_km": c.distance_km} for c in found]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    if not rows:
+        Console().print(f"No place found for {text!r}: it stays unresolved text.")
+        raise SystemExit(EXIT_FAILURES)
+    table = Table(title=f"Places for {text}")
+    for col in ("score", "place", "within", "key", "why"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(f"{r['score']:.0f}", escape(f"{r['name']} / {r['name_ar'] or ''}"), escape(" < ".join(r["within"])),
+                      escape(r["key"]), escape(r["reason"]))
+    Console().print(table)
+
+
+@places_group.command("alias")
+@home_option
+@click.argument("key")
+@click.argument("name")
+def alias_command(key: str, name: str) -> None:
+    """Add another name or spelling to a place (by its key)."""
+    setup_django()
+    from marsad.custody import log
+    from marsad.incidents.models import Place
+    from marsad.incidents.places import add_alias
+
+    try:
+        add_alias(key, name, log.actor_id())
+    except Place.DoesNotExist as e:
+        raise click.ClickException(f"no place with key {key!r} (see `marsad places find`)") from e
+    log.sign_checkpoint()
+    click.echo(f"{name} added to {key}")
+
+
+COMMANDS = [places_group]

