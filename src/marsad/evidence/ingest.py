@@ -159,28 +159,44 @@ def _worker_alive(worker: str) -> bool:
 
 def requeue_stalled() -> list[str]:
     """Queue analysis again for items whose task is gone, failed, or was left
-    RUNNING by a worker that died (a crash, `kill -9`); returns the items."""
+    RUNNING by a worker that died (a crash, `kill -9`); returns the items.
+    Pending items are read in chunks, so a large backlog costs no memory."""
     from django_tasks_db.models import DBTaskResult
 
     from .tasks import analyse_item
 
-    live = {str(i) for i in DBTaskResult.objects.filter(status="READY").values_list("id", flat=True)}
+    running = set()
     for task_id, workers in DBTaskResult.objects.filter(status="RUNNING").values_list("id", "worker_ids"):
         if workers and _worker_alive(workers[-1]):
-            live.add(str(task_id))
+            running.add(str(task_id))
         else:
             DBTaskResult.objects.filter(id=task_id, status="RUNNING").update(status="FAILED")
     requeued = []
-    for item in Item.objects.filter(analysis=Item.Analysis.PENDING):
-        if item.analysis_task not in live:
-            with transaction.atomic():
-                _queue_analysis(item, analyse_item)
-            requeued.append(item.sha256)
-    requeued += _requeue_matching(live)
+    pending = Item.objects.filter(analysis=Item.Analysis.PENDING).only("id", "sha256", "analysis_task").order_by("id")
+    last = 0
+    while chunk := list(pending.filter(id__gt=last)[:2000]):
+        last = chunk[-1].id
+        ready = {str(i) for i in DBTaskResult.objects.filter(
+            id__in=[t for t in (_uuid(i.analysis_task) for i in chunk) if t], status="READY").values_list("id", flat=True)}
+        for item in chunk:
+            if item.analysis_task not in ready and item.analysis_task not in running:
+                with transaction.atomic():
+                    _queue_analysis(item, analyse_item)
+                requeued.append(item.sha256)
+    requeued += _requeue_matching(running)
     return requeued
 
 
-def _requeue_matching(live: set[str]) -> list[str]:
+def _uuid(text: str):
+    import uuid
+
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
+
+
+def _requeue_matching(running: set[str]) -> list[str]:
     from django_tasks_db.models import DBTaskResult
 
     from marsad.matching.models import Fingerprint
@@ -188,9 +204,9 @@ def _requeue_matching(live: set[str]) -> list[str]:
 
     queued = {
         args["args"][0]
-        for task_id, args in DBTaskResult.objects.filter(task_path__endswith="match_item").values_list(
-            "id", "args_kwargs")
-        if str(task_id) in live
+        for task_id, status, args in DBTaskResult.objects.filter(task_path__endswith="match_item").exclude(
+            status__in=["SUCCESSFUL", "FAILED"]).values_list("id", "status", "args_kwargs")
+        if status == "READY" or str(task_id) in running
     }
     waiting = Fingerprint.objects.filter(indexed=False, match_error="").values_list("item__sha256", flat=True)
     stalled = set(waiting) - queued

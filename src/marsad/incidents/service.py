@@ -1,0 +1,262 @@
+"""Incidents: create, change, link evidence, merge and split — each change a row
+of history and a custody event in one transaction (who, when, from what
+evidence, why). Merged and split incidents keep their history and point to
+where their evidence went."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from marsad.core.places.gazetteer import DISTRICT, GOVERNORATE, SUBDISTRICT
+from marsad.custody import log
+from marsad.evidence.models import Item
+
+from . import places
+from .models import Incident, IncidentChange, IncidentItem, Place
+
+# ACLED's event types and sub-types (its codebook), with the disorder type each belongs to.
+EVENT_TYPES = {
+    "Battles": ("Political violence", ["Armed clash", "Government regains territory",
+                                       "Non-state actor overtakes territory"]),
+    "Explosions/Remote violence": ("Political violence", [
+        "Chemical weapon", "Air/drone strike", "Suicide bomb", "Shelling/artillery/missile attack",
+        "Remote explosive/landmine/IED", "Grenade"]),
+    "Violence against civilians": ("Political violence", ["Sexual violence", "Attack", "Abduction/forced disappearance"]),
+    "Protests": ("Demonstrations", ["Peaceful protest", "Protest with intervention", "Excessive force against protesters"]),
+    "Riots": ("Demonstrations", ["Violent demonstration", "Mob violence"]),
+    "Strategic developments": ("Strategic developments", [
+        "Agreement", "Arrests", "Change to group/activity", "Disrupted weapons use", "Headquarters or base established",
+        "Looting/property destruction", "Non-violent transfer of territory", "Other"]),
+}
+HEALTH_FACILITY_TYPES = ["hospital", "primary health care centre", "mobile clinic", "ambulance", "pharmacy",
+                         "warehouse", "health workers' residence", "other"]
+INT_FIELDS = {"fatalities_low", "fatalities_best", "fatalities_high", "civilian_deaths_low", "civilian_deaths_best",
+              "civilian_deaths_high", "injured", "health_workers_killed", "health_workers_injured", "patients_killed",
+              "patients_injured", "time_precision", "geo_precision"}
+EDITABLE = INT_FIELDS | {"title", "event_date", "event_time", "event_type", "sub_event_type", "actor1", "assoc_actor_1",
+                         "actor2", "assoc_actor_2", "civilian_targeting", "place", "location_text", "latitude",
+                         "longitude", "health_facility_type", "health_attack_type", "notes", "grade", "grade_reason"}
+
+
+class IncidentError(ValueError):
+    pass
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, Place):
+        return value.key
+    return value
+
+
+def _items(shas: Iterable[str]) -> list[Item]:
+    from marsad.evidence.views import ItemNotFound, find_item
+
+    try:
+        return [find_item(s) for s in shas]
+    except ItemNotFound as e:
+        raise IncidentError(str(e)) from e
+
+
+def _record(incident: Incident, action: str, actor: str, *, field: str = "", old: Any = None, new: Any = None,
+            evidence: list[str] | None = None, reason: str = "") -> IncidentChange:
+    change = IncidentChange(incident=incident, action=action, field=field, old=_jsonable(old), new=_jsonable(new),
+                            evidence=evidence or [], reason=reason, actor=actor, at=timezone.now())
+    entry = log.record("incident", item=(evidence or [""])[0], actor=actor, time=change.at,
+                       inputs=[{"sha256": sha} for sha in evidence or []], outputs=[change.custody_outputs()],
+                       details=change.custody_details())
+    change.log_index = entry.index
+    change.save()
+    return change
+
+
+def _clean(field: str, value: Any) -> Any:
+    """A value as the model stores it, refusing what cannot be true."""
+    if field not in EDITABLE:
+        raise IncidentError(f"{field!r} is not an incident field; fields: {', '.join(sorted(EDITABLE))}")
+    if value in ("", None) and field not in ("title", "notes"):
+        return None if field in INT_FIELDS | {"event_date", "event_time", "latitude", "longitude", "place"} else ""
+    if field in INT_FIELDS:
+        number = int(value)
+        if number < 0:
+            raise IncidentError(f"{field} cannot be negative")
+        if field in ("time_precision", "geo_precision") and number not in (1, 2, 3):
+            raise IncidentError(f"{field} is 1, 2 or 3 (ACLED)")
+        return number
+    if field == "event_date":
+        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+        if day > timezone.now().date():
+            raise IncidentError(f"event_date {day} is in the future")
+        return day
+    if field == "event_time":
+        return value if isinstance(value, dt.time) else dt.time.fromisoformat(str(value))
+    if field in ("latitude", "longitude"):
+        number = float(value)
+        limit = 90 if field == "latitude" else 180
+        if not -limit <= number <= limit:
+            raise IncidentError(f"{field} {number} is out of range")
+        return number
+    if field == "civilian_targeting":
+        return str(value).lower() in ("1", "true", "yes", "y")
+    if field == "event_type" and value not in EVENT_TYPES:
+        raise IncidentError(f"event_type must be one of ACLED's: {', '.join(EVENT_TYPES)}")
+    if field == "grade" and value not in Incident.Grade.values:
+        raise IncidentError(f"grade must be one of {', '.join(Incident.Grade.values)}")
+    if field == "place":
+        if isinstance(value, Place):
+            return value
+        core = places.resolve(str(value))
+        return Place.objects.get(key=core.id)
+    return value
+
+
+def _apply(incident: Incident, field: str, value: Any) -> None:
+    setattr(incident, field, value)
+    if field == "place" and value is not None:
+        incident.latitude, incident.longitude = value.lat, value.lon
+        incident.location_text = incident.location_text or value.name
+    if field == "sub_event_type" and value:
+        kind = next((t for t, (_, subs) in EVENT_TYPES.items() if value in subs), None)
+        if kind is None:
+            raise IncidentError(f"{value!r} is not one of ACLED's sub-event types")
+        incident.event_type = kind
+    if field in ("event_type", "sub_event_type") and incident.event_type:
+        incident.disorder_type = EVENT_TYPES[incident.event_type][0]
+
+
+def _next_code() -> str:
+    last = Incident.objects.aggregate(n=Max("id"))["n"] or 0
+    return f"SYR{last + 1:06d}"
+
+
+def create(fields: dict[str, Any], actor: str, evidence: list[str] | None = None, reason: str = "") -> Incident:
+    cleaned = {f: _clean(f, v) for f, v in fields.items()}
+    with transaction.atomic():
+        log.lock_head()
+        incident = Incident(code=_next_code(), created=timezone.now(), created_by=actor)
+        for field, value in cleaned.items():
+            _apply(incident, field, value)
+        incident.save()
+        _record(incident, "create", actor, new={f: _jsonable(v) for f, v in cleaned.items()},
+                evidence=evidence, reason=reason)
+    return incident
+
+
+def update(incident: Incident, fields: dict[str, Any], actor: str, evidence: list[str] | None = None,
+           reason: str = "") -> list[IncidentChange]:
+    cleaned = {f: _clean(f, v) for f, v in fields.items()}
+    changes = []
+    with transaction.atomic():
+        log.lock_head()
+        for field, value in cleaned.items():
+            old = getattr(incident, field)
+            if old == value:
+                continue
+            _apply(incident, field, value)
+            changes.append(_record(incident, "set", actor, field=field, old=old, new=value, evidence=evidence,
+                                   reason=reason))
+        incident.save()
+    return changes
+
+
+def link(incident: Incident, shas: list[str], role: str, actor: str, reason: str = "") -> list[IncidentItem]:
+    if role not in IncidentItem.Role.values:
+        raise IncidentError(f"role must be one of {', '.join(IncidentItem.Role.values)}")
+    if incident.merged_into_id:
+        raise IncidentError(f"{incident.code} was merged into {incident.merged_into.code}; link there")
+    out = []
+    with transaction.atomic():
+        log.lock_head()
+        for item in _items(shas):
+            existing = IncidentItem.objects.filter(incident=incident, item=item).first()
+            if existing and existing.role == role:
+                continue
+            if existing:
+                _record(incident, "link", actor, field="role", old=existing.role, new=role, evidence=[item.sha256],
+                        reason=reason)
+                existing.role = role
+                existing.save(update_fields=["role"])
+                out.append(existing)
+                continue
+            out.append(IncidentItem.objects.create(incident=incident, item=item, role=role, added_at=timezone.now(),
+                                                   added_by=actor))
+            _record(incident, "link", actor, field="item", new={"sha256": item.sha256, "role": role},
+                    evidence=[item.sha256], reason=reason)
+    return out
+
+
+def merge(target: Incident, others: list[Incident], actor: str, reason: str) -> Incident:
+    """The others' evidence moves to `target`; they stay, marked merged, with their history."""
+    if not reason:
+        raise IncidentError("say why these are one incident (--reason)")
+    with transaction.atomic():
+        log.lock_head()
+        for other in others:
+            if other.pk == target.pk or other.merged_into_id:
+                raise IncidentError(f"{other.code} cannot be merged (itself, or merged already)")
+            moved = []
+            for link_row in IncidentItem.objects.filter(incident=other).select_related("item"):
+                if not IncidentItem.objects.filter(incident=target, item=link_row.item).exists():
+                    IncidentItem.objects.create(incident=target, item=link_row.item, role=link_row.role,
+                                                added_at=timezone.now(), added_by=actor)
+                moved.append(link_row.item.sha256)
+            other.merged_into = target
+            other.save(update_fields=["merged_into"])
+            _record(other, "merge", actor, field="merged_into", new=target.code, evidence=moved, reason=reason)
+            _record(target, "merge", actor, field="merged_from", new=other.code, evidence=moved, reason=reason)
+    return target
+
+
+def split(incident: Incident, shas: list[str], fields: dict[str, Any], actor: str, reason: str) -> Incident:
+    """A new incident takes these items (their links move); both keep their history."""
+    if not reason:
+        raise IncidentError("say why these are another incident (--reason)")
+    items = _items(shas)
+    links = {l.item_id: l for l in IncidentItem.objects.filter(incident=incident, item__in=items)}
+    missing = [i.sha256[:12] for i in items if i.id not in links]
+    if missing:
+        raise IncidentError(f"not linked to {incident.code}: {', '.join(missing)}")
+    base = {f: getattr(incident, f) for f in ("event_date", "event_type", "sub_event_type", "place")}
+    with transaction.atomic():
+        new = create({k: v for k, v in (base | fields).items() if v not in (None, "")}, actor,
+                     evidence=[i.sha256 for i in items], reason=reason)
+        new.split_from = incident
+        new.save(update_fields=["split_from"])
+        for item in items:
+            row = links[item.id]
+            IncidentItem.objects.create(incident=new, item=item, role=row.role, added_at=timezone.now(), added_by=actor)
+            row.delete()
+        _record(incident, "split", actor, field="split_to", new=new.code, evidence=[i.sha256 for i in items],
+                reason=reason)
+    return new
+
+
+def admin_names(incident: Incident) -> dict[str, str]:
+    """ACLED's admin1-3 and location from the incident's place."""
+    out = {"admin1": "", "admin2": "", "admin3": "", "location": incident.location_text}
+    if incident.place_id is None:
+        return out
+    g = places.gazetteer()
+    key = incident.place.merged_into.key if incident.place.merged_into_id else incident.place.key
+    if key not in g.places:
+        return out
+    place = g.get(key)
+    for level, column in ((GOVERNORATE, "admin1"), (DISTRICT, "admin2"), (SUBDISTRICT, "admin3")):
+        area = g.admin(place, level)
+        out[column] = area.name if area else ""
+    out["location"] = place.name
+    return out
+
+
+def get(code: str) -> Incident:
+    incident = Incident.objects.filter(code=code.upper()).first()
+    if incident is None:
+        raise IncidentError(f"no incident {code}")
+    return incident
