@@ -1,7 +1,7 @@
-"""The one registry of plug-ins: sources and fingerprints (exporters later).
+"""The one registry of plug-ins: sources, fingerprints and exporters.
 
 Built-ins are registered exactly as a third party would be, through the
-`marsad.sources` / `marsad.fingerprints` entry-point groups; each plug-in is
+`marsad.sources` / `marsad.fingerprints` / `marsad.exporters` entry-point groups; each plug-in is
 checked against its protocol and duplicate names are rejected.
 """
 
@@ -11,6 +11,7 @@ import functools
 from importlib.metadata import entry_points
 from typing import Any
 
+from marsad.core.exports import Exporter
 from marsad.core.fingerprints.base import Fingerprinter
 from marsad.core.sources import Source
 
@@ -36,6 +37,14 @@ def _builtin_fingerprinters() -> list[Fingerprinter]:
     return [PDQ(), VideoPDQ()]
 
 
+def _builtin_exporters() -> list[Exporter]:
+    from marsad.plugins.export_csv import CSVExporter
+    from marsad.plugins.export_geojson import GeoJSONExporter
+    from marsad.plugins.export_xlsx import XLSXExporter
+
+    return [CSVExporter(), GeoJSONExporter(), XLSXExporter()]
+
+
 def _collect(builtins: list[Any], group: str, protocol: type, what: str) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for plugin in builtins + [ep.load()() for ep in entry_points(group=group)]:
@@ -57,6 +66,11 @@ def fingerprinters() -> dict[str, Fingerprinter]:
     return _collect(_builtin_fingerprinters(), "marsad.fingerprints", Fingerprinter, "fingerprints")
 
 
+@functools.cache
+def exporters() -> dict[str, Exporter]:
+    return _collect(_builtin_exporters(), "marsad.exporters", Exporter, "exporters")
+
+
 def source_for(locator: str, kind: str | None = None) -> Source:
     registered = sources()
     if kind:
@@ -76,3 +90,4 @@ def fingerprinter_for(kind: str) -> Fingerprinter | None:
 def reset() -> None:
     sources.cache_clear()
     fingerprinters.cache_clear()
+    exporters.cache_clear()

@@ -6,7 +6,7 @@ import click
 
 from marsad import __version__
 
-from . import demo, fixity, ingest, init, inspect, logcmd, manage, matching, places, recheck, watch, worker
+from . import demo, fixity, incidents, ingest, init, inspect, logcmd, manage, matching, places, recheck, watch, worker
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -15,7 +15,8 @@ def cli() -> None:
     """Marsad: preserve, verify and publish evidence of attacks on civilians."""
 
 
-for module in (init, ingest, watch, recheck, worker, inspect, matching, places, logcmd, fixity, demo, manage):
+for module in (init, ingest, watch, recheck, worker, inspect, matching, places, incidents, logcmd, fixity, demo,
+               manage):
     for command in module.COMMANDS:
         cli.add_command(command)
 

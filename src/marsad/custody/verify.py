@@ -176,6 +176,17 @@ def _row_checks() -> list[tuple[str, Any, Callable[[Any, dict], str | None]]]:
             return f"source check #{row.pk}: its URL or reason differ from its event"
         return None
 
+    from marsad.incidents.models import IncidentChange
+
+    def incident_change_matches(row: IncidentChange, leaf: dict) -> str | None:
+        if (leaf.get("outputs") or [{}])[0] != row.custody_outputs() or leaf.get("time") != rfc3339(row.at):
+            return f"incident change #{row.pk} of {row.incident.code}: differs from its event"
+        if leaf.get("details") != digest(row.custody_details()) or leaf.get("actor") != row.actor:
+            return f"incident change #{row.pk} of {row.incident.code}: its values, reason or actor differ from its event"
+        if [i.get("sha256") for i in leaf.get("inputs") or []] != list(row.evidence):
+            return f"incident change #{row.pk} of {row.incident.code}: rests on other evidence than its event"
+        return None
+
     from marsad.matching.models import CopyLink, Fingerprint
 
     def fingerprint_matches(row: Fingerprint, leaf: dict) -> str | None:
@@ -198,6 +209,7 @@ def _row_checks() -> list[tuple[str, Any, Callable[[Any, dict], str | None]]]:
         ("derive", Derivative.objects.select_related("item"), derivative_matches),
         ("analysis", AnalysisResult.objects.select_related("item"), analysis_matches),
         ("recheck", SourceCheck.objects.all(), source_check_matches),
+        ("incident", IncidentChange.objects.select_related("incident"), incident_change_matches),
     ]
 
 

@@ -154,3 +154,27 @@ def describe(place: CorePlace) -> dict:
             "lat": place.lat, "lon": place.lon, "pcode": place.pcode or None,
             "within": [f"{p.name} / {p.name_ar}" if p.name_ar else p.name for p in chain[1:]],
             "names": place.names}
+
+
+def choose(text: str, near: str | None = None) -> tuple[CorePlace | None, str]:
+    """The place a text names, only when one candidate clearly leads; otherwise
+    None and why (unknown, or ambiguous with the candidates named)."""
+    g = gazetteer()
+    if text in g.places:
+        return g.get(text), "by key"
+    found = find(text, near, limit=5)
+    if not found:
+        return None, f"{text!r} is not in the gazetteer: kept as text, unresolved"
+    best = found[0]
+    rivals = [c for c in found[1:] if c.score >= best.score - 1 and not _related(g, best.place, c.place)]
+    if rivals and (best.distance_km is None or rivals[0].distance_km is None
+                   or abs(best.distance_km - rivals[0].distance_km) < 5):
+        names = "; ".join(f"{c.place.name} ({' < '.join(p.name for p in g.chain(c.place)[1:3])}) key {c.place.id}"
+                          for c in [best, *rivals][:4])
+        return None, f"{text!r} is ambiguous: {names}. Kept as text; give a key or --near to choose"
+    return best.place, best.reason
+
+
+def _related(g: Gazetteer, a: CorePlace, b: CorePlace) -> bool:
+    """A town and the admin area named after it are not rivals."""
+    return g.within(a, b) or g.within(b, a)

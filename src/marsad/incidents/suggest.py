@@ -1,0 +1,81 @@
+"""Grouping suggestions from the workspace: what an item's captures, metadata and
+copies say (see `marsad.core.grouping`), against the open incidents. Nothing is
+linked here: accepting a suggestion is a person's act (`incidents accept`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from marsad.core.grouping import Evidence, IncidentView, Suggestion, suggest
+from marsad.core.places.extract import find_places, find_times
+from marsad.evidence.models import Item
+
+from . import places
+from .models import Incident
+
+LOCAL = ZoneInfo("Asia/Damascus")
+_SLACK_H = {"minute": 0.5, "part of day": 3.0, "day": 12.0}
+
+
+def _local(moment: datetime) -> datetime:
+    return moment.astimezone(LOCAL).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def evidence_of(item: Item) -> Evidence:
+    from marsad.matching.models import CopyLink
+    from marsad.matching.service import cluster
+
+    g = places.gazetteer()
+    ev = Evidence(item.sha256)
+    if item.captured_at:
+        ev.times.append((_local(item.captured_at), "capture metadata", 0.5 if item.tz_known else 3.0))
+    if item.gps_lat is not None:
+        ev.gps = (item.gps_lat, item.gps_lon)
+    for capture in item.captures.all():
+        posted = capture.posted_at
+        if posted:
+            # A post follows its event by the hours a phone, a connection or a channel takes.
+            ev.times.append((_local(posted), f"the {capture.source_kind} post time", 3.0))
+        texts = [capture.text]
+        for row in (capture.source_details or {}).get("link_list", {}).get("rows", []):
+            texts += [row.get("place", ""), row.get("notes", ""), row.get("date", "")]
+        for text in filter(None, texts):
+            for m in find_places(text, g):
+                ev.places.append((m.place, f"named in the text as {m.text!r}", m.confidence, m.is_context))
+            for t in find_times(text, posted):
+                if t.confidence >= 0.5:
+                    value = t.value if isinstance(t.value, datetime) else datetime.combine(t.value, datetime.min.time())
+                    slack = _SLACK_H[t.precision] + (12 if t.precision == "day" else 0)
+                    ev.times.append((value, f"{t.text!r} in the text", slack))
+    for link in CopyLink.objects.filter(a=item) | CopyLink.objects.filter(b=item):
+        other = link.b if link.a_id == item.id else link.a
+        share = link.share_a if link.a_id == item.id else link.share_b
+        ev.copies[other.sha256] = f"{share:.0%} of its frames match, distance {link.distance}"
+    for copy in cluster(item):
+        if copy.sha256 != item.sha256:
+            ev.copies.setdefault(copy.sha256, "in the same copy cluster")
+    return ev
+
+
+def views() -> list[IncidentView]:
+    g = places.gazetteer()
+    out = []
+    for incident in Incident.objects.filter(merged_into__isnull=True).select_related("place"):
+        when = None
+        if incident.event_date:
+            when = datetime.combine(incident.event_date, incident.event_time or datetime.min.time().replace(hour=12))
+        place = None
+        if incident.place_id:
+            key = incident.place.merged_into.key if incident.place.merged_into_id else incident.place.key
+            place = g.places.get(key)
+        items = set(incident.links.values_list("item__sha256", flat=True))
+        out.append(IncidentView(incident.code, when, place, items, incident.title))
+    return out
+
+
+def suggestions(item: Item, limit: int = 5) -> tuple[Evidence, list[Suggestion]]:
+    ev = evidence_of(item)
+    linked = set(item.incident_links.values_list("incident__code", flat=True))
+    ranked = [s for s in suggest(ev, views(), places.gazetteer(), limit + len(linked)) if s.code not in linked]
+    return ev, ranked[:limit]
