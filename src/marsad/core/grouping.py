@@ -10,7 +10,7 @@ incident), the place (named in the text, or the GPS of the file) and the time
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .places.gazetteer import Gazetteer, Place, distance_km
 
@@ -43,6 +43,27 @@ class Suggestion:
 
     def explain(self) -> str:
         return "; ".join(self.reasons)
+
+
+_SLACK_H = {"minute": 0.5, "part of day": 3.0, "day": 24.0}
+
+
+def add_text(ev: Evidence, text: str, posted_local: datetime | None, g: Gazetteer, whence: str = "the text") -> None:
+    """What a report's words say: the places it names and the times it gives
+    (relative words read against the post's local time)."""
+    from .places.extract import find_places, find_times
+
+    for m in find_places(text, g):
+        ev.places.append((m.place, f"named in {whence} as {m.text!r}", m.confidence, m.is_context))
+        for other in m.alternatives:  # a shared name: each place of that name may be the one
+            ev.places.append((g.get(other), f"named in {whence} as {m.text!r}, one of several places so named",
+                              min(m.confidence, 0.5), m.is_context))
+    for t in find_times(text, posted_local):
+        if t.confidence >= 0.5:
+            value = t.value if isinstance(t.value, datetime) else datetime.combine(t.value, datetime.min.time())
+            slack = _SLACK_H[t.precision]
+            ev.times.append((value + timedelta(hours=12) if t.precision == "day" else value,
+                             f"{t.text!r} in {whence}", slack if t.precision != "day" else 12.0))
 
 
 def _hours(delta_s: float) -> str:

@@ -7,15 +7,13 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from marsad.core.grouping import Evidence, IncidentView, Suggestion, suggest
-from marsad.core.places.extract import find_places, find_times
+from marsad.core.grouping import Evidence, IncidentView, Suggestion, add_text, suggest
 from marsad.evidence.models import Item
 
 from . import places
 from .models import Incident
 
 LOCAL = ZoneInfo("Asia/Damascus")
-_SLACK_H = {"minute": 0.5, "part of day": 3.0, "day": 12.0}
 
 
 def _local(moment: datetime) -> datetime:
@@ -41,13 +39,7 @@ def evidence_of(item: Item) -> Evidence:
         for row in (capture.source_details or {}).get("link_list", {}).get("rows", []):
             texts += [row.get("place", ""), row.get("notes", ""), row.get("date", "")]
         for text in filter(None, texts):
-            for m in find_places(text, g):
-                ev.places.append((m.place, f"named in the text as {m.text!r}", m.confidence, m.is_context))
-            for t in find_times(text, posted):
-                if t.confidence >= 0.5:
-                    value = t.value if isinstance(t.value, datetime) else datetime.combine(t.value, datetime.min.time())
-                    slack = _SLACK_H[t.precision] + (12 if t.precision == "day" else 0)
-                    ev.times.append((value, f"{t.text!r} in the text", slack))
+            add_text(ev, text, _local(posted) if posted else None, g)
     for link in CopyLink.objects.filter(a=item) | CopyLink.objects.filter(b=item):
         other = link.b if link.a_id == item.id else link.a
         share = link.share_a if link.a_id == item.id else link.share_b

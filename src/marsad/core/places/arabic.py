@@ -87,18 +87,21 @@ def _skeleton_word(word: str) -> str:
         word = word[:-1]  # ta marbuta written -ah / -eh / -ih
     for a, b in _DIGRAPHS:
         word = word.replace(a, b)
+    word = re.sub(r"(.)\1+", r"\1", word)  # doubled letters (Maarrat, Tallabbeh), before vowels go: Danin stays dnn
     head, rest = word[:1], word[1:]
     if head in _VOWELS and head != "y":
         head = ""
-    out = head + "".join(c for c in rest if c not in _VOWELS)
-    return re.sub(r"(.)\1+", r"\1", out)
+    return head + "".join(c for c in rest if c not in _VOWELS)
 
 
 def latin_key(text: str) -> str:
     """The Latin matching key: the consonant skeleton of the name without its
     articles (Kafranbel, Kafr Nabl, Kafr Nobol → kfrnbl)."""
-    words = _drop_articles(latin_words(text))
-    return re.sub(r"(.)\1+", r"\1", "".join(_skeleton_word(w) for w in words))
+    out = ""
+    for word in _drop_articles(latin_words(text)):
+        part = _skeleton_word(word)
+        out += part[1:] if out and part and out[-1] == part[0] else part  # Tal Labbeh = Tallabbeh
+    return out
 
 
 def latin_plain(text: str) -> str:
@@ -113,6 +116,9 @@ def keys(name: str) -> set[str]:
         key = arabic_key(name)
         if key:
             out.add("ar:" + key)
+        joined = normalise_arabic(name).replace(" ", "")  # كهف الحبش written كهفالحبش
+        if joined and joined != key:
+            out.add("ar:" + _strip_article_ar(joined))
     if re.search(r"[A-Za-z]", unicodedata.normalize("NFKD", name)):
         key = latin_key(name)
         if len(key) >= 2:

@@ -24,11 +24,15 @@ _AR_PROCLITICS = ("وب", "وال", "بال", "لل", "و", "ب", "ل", "ف")
 _STOP_AR = {arabic.arabic_key(w) for w in (
     "في", "على", "من", "الى", "إلى", "عن", "مع", "بعد", "قبل", "غارة", "غارات", "قصف", "مشفى", "مستشفى", "الجراحي",
     "جوية", "الطيران", "الحربي", "الروسي", "مدينة", "بلدة", "قرية", "ريف", "شهداء", "شهيد", "جرحى", "اليوم", "أمس",
-    "الآن", "صباح", "مساء", "ليلة", "الساعة", "منذ", "حي", "سوق", "الشعبي", "عدد", "المدنيين", "الأطفال", "مدني")}
+    "الآن", "صباح", "مساء", "ليلة", "الساعة", "منذ", "حي", "سوق", "الشعبي", "عدد", "المدنيين", "الأطفال", "مدني",
+    "مدرسة", "منازل", "منزل", "صاروخ", "صواريخ", "يضرب", "يستهدف", "استهداف", "براميل", "برميل", "متفجرة", "مدفعي",
+    "الروسي", "النظام", "بتاريخ", "عاجل", "فيديو", "صور", "لحظة", "سقوط", "مجزرة", "ضحايا", "الدفاع", "المدني")}
 _STOP_EN = {"The", "A", "An", "In", "On", "At", "Of", "And", "From", "To", "This", "Today", "Yesterday", "Breaking",
             "Urgent", "Video", "Photo", "Photos", "Footage", "Civil", "Defence", "Defense", "White", "Helmets", "Russian",
             "Syrian", "Regime", "Hospital", "Market", "School", "Strike", "Airstrike", "Airstrikes", "May", "June",
-            "April", "March", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Al"}
+            "April", "March", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Al",
+            "Missile", "Missiles", "Shelling", "Barrel", "Bombs", "Jets", "Rocket", "Rockets", "Massacre", "Killed",
+            "Dead", "Injured", "Children", "Women", "Mosque", "Bakery", "Update", "Clinic", "Ambulance", "Residents"}
 _CONNECTORS = {"al", "el", "an", "ar", "as", "ash", "ad", "at", "az", "ez", "es", "bin", "ibn", "abu", "abo", "um"}
 _CONTEXT_AR = ("ريف", "محافظة", "منطقة")
 _CONTEXT_EN_AFTER = ("countryside", "province", "governorate", "district", "region", "outskirts")
@@ -65,8 +69,22 @@ class _Window:
     words: list[str] = field(default_factory=list)
 
 
+_BREAK = re.compile(r"[,.;:!?،؛\n()\[\]\"«»|/]+")
+
+
 def _words(text: str) -> list[tuple[str, int, int]]:
     return [(m.group(0), m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+def _segments(text: str) -> list[list[tuple[str, int, int]]]:
+    """Runs of words between punctuation: a place name never spans a comma."""
+    out, start = [], 0
+    for m in _BREAK.finditer(text + "."):
+        words = [(w, a + start, b + start) for w, a, b in _words(text[start:m.start()])]
+        if words:
+            out.append(words)
+        start = m.end()
+    return out
 
 
 def _variants(word: str) -> list[str]:
@@ -89,41 +107,10 @@ def _lookup(g: Gazetteer, phrase: str, shortest: int = 3) -> list[Place]:
 
 
 def find_places(text: str, g: Gazetteer, max_words: int = 4) -> list[PlaceMention]:
-    words = _words(text)
     raw: list[tuple[int, int, str, list[Place], bool]] = []
-    taken = [False] * len(words)
-    for size in range(max_words, 0, -1):
-        for i in range(len(words) - size + 1):
-            if any(taken[i:i + size]):
-                continue
-            run = words[i:i + size]
-            first = run[0][0]
-            if arabic.is_arabic(first):
-                if size == 1 and arabic.arabic_key(first) in _STOP_AR:
-                    continue
-                heads = _variants(first)
-            else:
-                if not first[:1].isupper() or first in _STOP_EN or not all(
-                        w[:1].isupper() or w.lower() in _CONNECTORS for w, _, _ in run[1:]):
-                    continue  # English place names are capitalised: "Kafr Nabl", "Maarat al-Numan"
-                heads = [first]
-            before = words[i - 1][0] if i else ""
-            after = words[i + size][0] if i + size < len(words) else ""
-            context = (arabic.arabic_key(before) in {arabic.arabic_key(c) for c in _CONTEXT_AR}
-                       or after.lower() in _CONTEXT_EN_AFTER or before.lower() in _CONTEXT_EN_BEFORE)
-            found, used = [], ""
-            for head in heads:
-                phrase = " ".join([head, *[w for w, _, _ in run[1:]]])
-                found = _lookup(g, phrase, shortest=2 if context else 3)  # "Hama countryside"
-                if found:
-                    used = phrase
-                    break
-            if not found:
-                continue
-            start, end = run[0][1] + (len(first) - len(used.split(" ")[0]) if used else 0), run[-1][2]
-            for k in range(i, i + size):
-                taken[k] = True
-            raw.append((start, end, text[start:end], found, context))
+    segments = _segments(text)
+    for words in segments:
+        raw.extend(_segment_places(text, words, g, max_words))
     areas = [p for _, _, _, found, ctx in raw if ctx for p in found if p.level in (GOVERNORATE, DISTRICT, SUBDISTRICT)]
     out = []
     for start, end, span, found, context in sorted(raw):
@@ -140,9 +127,52 @@ def find_places(text: str, g: Gazetteer, max_words: int = 4) -> list[PlaceMentio
     return out
 
 
+def _segment_places(text: str, words: list[tuple[str, int, int]], g: Gazetteer, max_words: int) -> list[tuple[int, int, str, list[Place], bool]]:
+    raw = []
+    taken = [False] * len(words)
+    for size in range(max_words, 0, -1):
+        for i in range(len(words) - size + 1):
+            if any(taken[i:i + size]):
+                continue
+            run = words[i:i + size]
+            first = run[0][0]
+            if arabic.is_arabic(first):
+                if size == 1 and arabic.arabic_key(first) in _STOP_AR:
+                    continue
+                heads = _variants(first)
+            else:
+                if not first[:1].isupper() or first in _STOP_EN or not all(
+                        w[:1].isupper() or w.lower().split("-")[0] in _CONNECTORS for w, _, _ in run[1:]):
+                    continue  # English place names are capitalised: "Kafr Nabl", "Maarat al-Numan"
+                heads = [first]
+            before = words[i - 1][0] if i else ""
+            after = words[i + size][0] if i + size < len(words) else ""
+            context = (arabic.arabic_key(before) in {arabic.arabic_key(c) for c in _CONTEXT_AR}
+                       or after.lower() in _CONTEXT_EN_AFTER or before.lower() in _CONTEXT_EN_BEFORE)
+            found, used = [], ""
+            for head in heads:
+                phrase = " ".join([head, *[w for w, _, _ in run[1:]]])
+                # Two consonants are enough for a capitalised name of four letters or more (Hama, Lahaya),
+                # or for an area named as context ("Hama countryside").
+                short = context or (not arabic.is_arabic(phrase) and len(arabic.latin_plain(phrase)) >= 4)
+                found = _lookup(g, phrase, shortest=2 if short else 3)
+                if found:
+                    used = phrase
+                    break
+            if not found:
+                continue
+            start, end = run[0][1] + (len(first) - len(used.split(" ")[0]) if used else 0), run[-1][2]
+            for k in range(i, i + size):
+                taken[k] = True
+            raw.append((start, end, text[start:end], found, context))
+    return raw
+
+
 def _choose(g: Gazetteer, found: list[Place], areas: list[Place], span: str) -> tuple[Place, float, str]:
     towns = [p for p in found if p.level == PLACE] or found
-    towns.sort(key=lambda p: -g._closest_name(p, span)[0])  # the likeliest spelling first
+    # A place whose own name is spelled so before one with it as an alias; then the closest spelling.
+    own = {p.id for p in towns if arabic.keys(span) & (arabic.keys(p.name) | arabic.keys(p.name_ar or ""))}
+    towns.sort(key=lambda p: (p.id not in own, -g._closest_name(p, span)[0]))
     if len(towns) == 1:
         return towns[0], 0.9, f"the only place named so: {towns[0].name}"
     inside = [p for p in towns if any(g.within(p, a) for a in areas)]

@@ -265,7 +265,8 @@ def read_syrian_archive(rows: list[dict[str, Any]], source: str) -> Read:
         if not en:
             out.problems.append(Problem(label, "no English name"))
             continue
-        aliases = [a for a in {en[0], old.split(":", 1)[-1].strip() if old else ""} if a]
+        # The archive's older name is "governorate : place"; without the colon it is not a place name.
+        aliases = [a for a in {en[0], old.split(":", 1)[-1].strip() if ":" in old else ""} if a]
         if str(row.get("sa_loc_only", "")).upper() == "TRUE" or (len(en) == 1 and ":" in en[0]):
             gov_en, _, name = en[0].partition(":")
             gov = govs.get(by_english_gov.get(arabic.latin_key(gov_en), ""))
