@@ -34,6 +34,7 @@ bench: system-deps $(VENV)/.installed
 	$(VENV)/bin/python bench/video_hash.py
 	$(VENV)/bin/python bench/matching_eval.py
 	$(VENV)/bin/python bench/sources.py
+	$(VENV)/bin/python bench/grouping_eval.py
 
 clean:
 	rm -rf $(VENV) demo-data marsad-data .pytest_cache
