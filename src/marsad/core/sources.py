@@ -57,4 +57,7 @@ class Source(Protocol):
         """Whether this source can read the locator."""
 
     def sightings(self, locator: str) -> Iterator[Sighting]:
-        """Every file or report the locator holds, in a stable order."""
+        """Every file or report the locator holds, in a stable order. A source may
+        stream: a sighting's `path` need only stay readable until the next sighting
+        is asked for (a payload spooled from an archive or a download is then removed),
+        so consume them one at a time, as `ingest_stream` does."""

@@ -91,6 +91,7 @@ class WebArchiveSource:
                              "http_status": status},
                     identity=f"{record_id}|{url}",
                 )
+                payload.unlink(missing_ok=True)  # preserved by now: scratch space stays one payload deep
         except (ArchiveLoadFailed, EOFError, OSError, ValueError) as e:
             yield Sighting(self.name, None, where, os.path.basename(where),
                            error=f"archive damaged or truncated after {read} records: {e}")
