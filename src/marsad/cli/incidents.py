@@ -242,11 +242,22 @@ def suggest_command(sha256: str, as_json: bool) -> None:
         item = find_item(sha256)
     except ItemNotFound as e:
         raise _fail(e) from e
-    _, ranked = suggestions(item)
+    ev, ranked = suggestions(item)
     rows = [{"incident": s.code, "score": s.score, "why": s.explain()} for s in ranked]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
+    # What was read, so a person can see what the suggestions rest on (GPS said to be present, never shown).
+    out = Console(highlight=False)
+    for place, whence, confidence, area in ev.places:
+        out.print(f"  place: {escape(place.name)} / {escape(place.name_ar or '')} — {escape(whence)} "
+                  f"(confidence {confidence:.1f}{', an area' if area else ''})", soft_wrap=True)
+    for moment, whence, slack in ev.times:
+        out.print(f"  time: {moment:%Y-%m-%d %H:%M} ±{slack:g} h — {escape(whence)}", soft_wrap=True)
+    if ev.gps:
+        out.print("  position: the file's GPS (restricted; not shown)")
+    for sha, how in list(ev.copies.items())[:5]:
+        out.print(f"  copy: {sha[:12]} ({escape(how)})")
     if not rows:
         click.echo("No incident fits: it may be a new one (`marsad incidents create`).")
     for r in rows:
