@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -38,6 +39,15 @@ def demo_command(folder: str) -> None:
     marsad("ingest", str(samples))
     marsad("ingest", str(made["duplicate"]))  # the same file again: nothing new
     marsad("items")
+    # From items to an incident: a place in any spelling, the footage linked, an ACLED-style export.
+    video, photo = (hashlib.sha256(made[k].read_bytes()).hexdigest() for k in ("video", "photo"))
+    marsad("places", "find", "كفرنبل")
+    marsad("incidents", "create", "--title", "Airstrike on the surgical hospital, Kafr Nabl", "--date", "2019-05-05",
+           "--time", "14:30", "--place", "Kafranbel", "--type", "Air/drone strike", "--set", "fatalities_best=3",
+           "--evidence", video, "--reason", "the demo's video")
+    marsad("incidents", "link", "SYR000001", video, "--role", "primary")
+    marsad("incidents", "suggest", photo)
+    marsad("export", "incidents", "--format", "csv", "-o", str(root / "incidents.csv"))
     marsad("log", "verify")
     click.echo(f"\nThe demo workspace is {home}. Try: MARSAD_HOME={home} marsad show <sha256 prefix>")
 
