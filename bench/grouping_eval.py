@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from marsad.core.grouping import Evidence, IncidentView, add_text, suggest  # noqa: E402
+from marsad.core.grouping import Evidence, IncidentView, add_text, score, suggest  # noqa: E402
 from marsad.core.places.gazetteer import GOVERNORATE, PLACE, Gazetteer, distance_km  # noqa: E402
 from marsad.core.places.readers import read_file  # noqa: E402
 
@@ -118,7 +118,7 @@ def main() -> None:
     start = datetime(2019, 4, 1, 6, 0)
 
     truths = []  # (place, time)
-    for n in range(args.incidents):
+    for _ in range(args.incidents):
         roll = rng.random()
         if truths and roll < 0.25:  # the same town another day
             place = truths[rng.randrange(len(truths))][0]
@@ -149,7 +149,7 @@ def main() -> None:
     ours = {"tp": 0, "fp": 0, "fn": 0}
     base = {"tp": 0, "fp": 0, "fn": 0}
     examples = []
-    for code, place, when, r in evaluated:
+    for code, place, when, _ in evaluated:
         posted = when + timedelta(minutes=rng.randint(5, 300))
         area = next((a for a in g.chain(place) if a.level == GOVERNORATE), None)
         text = report_text(place, area, when, posted, rng.random() < 0.6, rng)
@@ -162,8 +162,9 @@ def main() -> None:
         _score(ours, code, chosen)
         _score(base, code, _baseline(text, posted, incidents))
         if code and chosen != code and args.debug:
-            scored = sorted((__import__("marsad.core.grouping", fromlist=["score"]).score(ev, i, g) for i in incidents), key=lambda s: -s.score)[:2]
-            print("MISS", code, place.name, when, "|", text, "|", [(s.code, s.score, s.explain()) for s in scored], [(m[0].name, m[2]) for m in ev.places])
+            scored = sorted((score(ev, i, g) for i in incidents), key=lambda s: -s.score)[:2]
+            print("MISS", code, place.name, when, "|", text, "|", [(s.code, s.score, s.explain()) for s in scored],
+                  [(m[0].name, m[2]) for m in ev.places])
         if len(examples) < 8 and chosen:
             examples.append({"text": text, "truth": code, "suggested": chosen, "why": top[0].explain()})
 

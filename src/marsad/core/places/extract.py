@@ -172,7 +172,7 @@ def _choose(g: Gazetteer, found: list[Place], areas: list[Place], span: str) -> 
     towns = [p for p in found if p.level == PLACE] or found
     # A place whose own name is spelled so before one with it as an alias; then the closest spelling.
     own = {p.id for p in towns if arabic.keys(span) & (arabic.keys(p.name) | arabic.keys(p.name_ar or ""))}
-    towns.sort(key=lambda p: (p.id not in own, -g._closest_name(p, span)[0]))
+    towns.sort(key=lambda p: (p.id not in own, -g.closest_name(p, span)[0]))
     if len(towns) == 1:
         return towns[0], 0.9, f"the only place named so: {towns[0].name}"
     inside = [p for p in towns if any(g.within(p, a) for a in areas)]

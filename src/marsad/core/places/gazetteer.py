@@ -103,7 +103,7 @@ class Gazetteer:
         for key in query_keys:
             for place_id in self.by_key.get(key, []):
                 place = self.places[place_id]
-                spelled = self._closest_name(place, text)
+                spelled = self.closest_name(place, text)
                 how = ("the same Arabic name" if key.startswith("ar:") else f"the same Latin spelling skeleton "
                        f"'{key[3:]}'")
                 short = key.startswith("la:") and len(key) <= 5  # 'hm' is Hama, Homs... less certain
@@ -142,7 +142,8 @@ class Gazetteer:
                 found[place_id] = (score, f"a close spelling of {name!r} ({score / 0.95:.0f}% alike)")
 
     @staticmethod
-    def _closest_name(place: Place, text: str) -> tuple[float, str]:
+    def closest_name(place: Place, text: str) -> tuple[float, str]:
+        """How alike the text is to the place's nearest name of the same script (0-100), and that name."""
         plain = arabic.latin_plain(text)
         best = (0.0, place.name)
         for name in place.all_names():
