@@ -74,6 +74,8 @@ def download_media(url: str, out_dir: Path, *, timeout: float, max_bytes: int, u
         # Merging separate video and audio streams needs ffmpeg; without it take the best single file.
         "format": "bv*+ba/b" if shutil.which("ffmpeg") else "b",
         "cachedir": False, "color": "never",
+        # A live stream never ends: it is noted, not recorded (that needs a recorder, not a capture).
+        "match_filter": yt_dlp.utils.match_filter_func("!is_live"),
     }
     result = MediaResult()
     try:
@@ -94,8 +96,9 @@ def download_media(url: str, out_dir: Path, *, timeout: float, max_bytes: int, u
         kept = {k: entry.get(k) for k in _INFO_FIELDS if entry.get(k) not in (None, "")}
         found = [Path(p) for p in paths if p and Path(p).is_file()]
         if not found:
-            result.notes.append(f"{entry.get('webpage_url') or entry.get('url') or url}: not downloaded "
-                                f"(larger than {max_bytes:,} bytes, or refused)")
+            why = "a live stream, not recorded" if entry.get("is_live") else \
+                f"larger than {max_bytes:,} bytes, or refused"
+            result.notes.append(f"{entry.get('webpage_url') or entry.get('url') or url}: not downloaded ({why})")
         result.files.extend(Downloaded(p, kept) for p in found)
     result.notes.extend(line for line in log.lines if "max-filesize" in line or "larger than" in line)
     return result
