@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from marsad.core.custody.leaves import digest
 from marsad.core.fingerprints.base import MATCH_DISTANCE, FrameHash
+from marsad.core.fingerprints.pdq import image_variant_name
+from marsad.core.fingerprints.video import video_variant_name
 from marsad.core.matching.copies import FrameMatch, Link, decide, good_frames
 from marsad.core.matching.persist import IndexFiles
 from marsad.custody import log
@@ -85,7 +87,8 @@ def search(query: Query, radius: int = MATCH_DISTANCE, exclude: int | None = Non
         for m in hits:  # one vectorised pass for all of a video's frames and their variants
             item_id, frame_no = (int(v) for v in owners[m.position])
             if item_id != exclude:
-                matches.append(FrameMatch(i, item_id, frame_no, m.distance, transformed=variant > 0))
+                name = "" if variant == 0 else (video_variant_name if query.video else image_variant_name)(variant - 1)
+                matches.append(FrameMatch(i, item_id, frame_no, m.distance, variant=name))
     return matches, len(good)
 
 

@@ -52,6 +52,19 @@ def border_candidates(peeled: Crop, whole: Crop) -> list[Crop]:
     ]
 
 
+# What each of an image's search variants is, in the order `compute` makes them; then, per box
+# found around the picture, the picture inside it and its mirror.
+IMAGE_VARIANTS = ("mirrored", "rotated 90°", "rotated 90° and mirrored", "rotated 180°", "flipped upside down",
+                  "rotated 270°", "rotated 270° and mirrored", "its middle band", "reduced to a small picture")
+BOXED_VARIANTS = ("the picture inside its borders", "the picture inside its borders, mirrored")
+
+
+def image_variant_name(index: int) -> str:
+    if index < len(IMAGE_VARIANTS):
+        return IMAGE_VARIANTS[index]
+    return BOXED_VARIANTS[(index - len(IMAGE_VARIANTS)) % 2]
+
+
 class PDQ:
     name = "pdq"
     version = "pdqhash-" + getattr(pdqhash, "__version__", "0.2")

@@ -49,6 +49,14 @@ def _luma_grid(frame: av.VideoFrame) -> np.ndarray:
     return luma[np.ix_(rows, cols)].astype(np.int16)
 
 
+# What each of a frame's search variants is, in the order `compute` makes them.
+VIDEO_VARIANTS = ("mirrored", "its middle band", "the whole frame, borders kept")
+
+
+def video_variant_name(index: int) -> str:
+    return VIDEO_VARIANTS[min(index, len(VIDEO_VARIANTS) - 1)]
+
+
 class VideoPDQ:
     name = "vpdq"
     version = "1"

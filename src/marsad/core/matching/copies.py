@@ -20,7 +20,7 @@ class FrameMatch:
     item: int
     frame: int
     distance: int
-    transformed: bool = False  # found through a mirrored or rotated variant of the query
+    variant: str = ""  # the query's variant it was found through ("mirrored", ...); "" for the query itself
 
 
 @dataclass
@@ -29,7 +29,8 @@ class Candidate:
     query_frames: set[int] = field(default_factory=set)
     their_frames: set[int] = field(default_factory=set)
     distance: int = 256
-    transformed: bool = True  # every match needed a variant
+    direct: bool = False  # some match needed no variant
+    via: set[str] = field(default_factory=set)  # the variants matches were found through
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,10 @@ def decide(matches: list[FrameMatch], query_good: int, frame_counts: dict[int, i
         c.query_frames.add(m.query_frame)
         c.their_frames.add(m.frame)
         c.distance = min(c.distance, m.distance)
-        c.transformed = c.transformed and m.transformed
+        if m.variant:
+            c.via.add(m.variant)
+        else:
+            c.direct = True
     links = []
     for c in candidates.values():
         share_q = len(c.query_frames) / max(1, query_good)
@@ -73,8 +77,8 @@ def decide(matches: list[FrameMatch], query_good: int, frame_counts: dict[int, i
         else:
             enough = True
             reason = f"PDQ hashes {c.distance} bits apart (match at <= {MATCH_DISTANCE})"
-        if c.transformed:
-            reason += ", mirrored or rotated"
+        if not c.direct and c.via:
+            reason += f", found through its {' / '.join(sorted(c.via))} version"
         if enough:
             links.append(Link(c.item, c.distance, round(share_q, 3), round(share_o, 3), reason))
     return sorted(links, key=lambda link: (-max(link.share_query, link.share_other), link.distance))
