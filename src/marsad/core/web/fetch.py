@@ -122,18 +122,13 @@ def fetch(url: str, spool: Path, *, timeout: float, max_bytes: int, user_agent: 
                                           response.status_code)
                     digest.update(chunk)
                     out.write(chunk)
-        except (requests.RequestException, OSError) as e:
+        except Exception as e:  # ours, requests', urllib3's own (ReadTimeoutError, ProtocolError), the OS's
             body.unlink(missing_ok=True)
+            if isinstance(e, FetchFailed):
+                raise
             if "timed out" in str(e).lower():
                 raise FetchFailed("timeout", f"the body did not arrive within {timeout:g} s") from e
             raise FetchFailed("unreachable", f"connection broke while reading: {_reason(e)}") from e
-        except FetchFailed:
-            body.unlink(missing_ok=True)
-            raise
-        except Exception as e:  # urllib3's own read errors (ReadTimeoutError, ProtocolError)
-            body.unlink(missing_ok=True)
-            outcome = "timeout" if "timed out" in str(e).lower() else "unreachable"
-            raise FetchFailed(outcome, f"connection broke while reading: {_reason(e)}") from e
     return Fetched(url, hops, fetched_at, body, size, digest.hexdigest())
 
 
