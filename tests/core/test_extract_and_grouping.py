@@ -48,8 +48,9 @@ def test_times_absolute_and_relative_to_the_post():
     assert clock.value == datetime(2019, 5, 5, 14, 30)  # Arabic-Indic digits, ظهراً
     english = {t.text: t.value for t in find_times("Airstrike at 2:30 pm yesterday, 05/05/2019", POSTED)}
     assert english["2:30 pm"] == datetime(2019, 5, 5, 14, 30) and english["yesterday"] == date(2019, 5, 4)
-    later = find_times("Strike on 12 June 2019", POSTED)[0]
+    later, clock = find_times("Strike on 12 June 2019 at 14:30", POSTED)
     assert later.confidence < 0.5 and "after the post time" in later.reason
+    assert clock.value == datetime(2019, 6, 12, 14, 30)  # on the doubtful date beside it, not the post's day
 
 
 def test_suggestions_rank_by_copies_place_and_time_and_say_why(g):

@@ -217,6 +217,7 @@ _RELATIVE = [
     (re.compile(r"\b(today)\b|(?<!\w)اليوم(?!\w)", re.I), 0, None),
     (re.compile(r"\b(just now|moments ago|minutes ago)\b|قبل قليل|منذ قليل|(?<!\w)الآن(?!\w)", re.I), 0, "post"),
 ]
+_WRITTEN = "a date written out"
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
 
 
@@ -244,7 +245,7 @@ def find_times(text: str, posted_at: datetime | None = None, tz: str = "Asia/Dam
             except ValueError:
                 continue
             used.append((m.start(), m.end()))
-            out.append(_dated(m, day, "day", 0.9, "a date written out", posted_at))
+            out.append(_dated(m, day, "day", 0.9, _WRITTEN, posted_at))
     for m in _CLOCK.finditer(text):
         if not free(m.start(), m.end()):
             continue
@@ -279,12 +280,17 @@ def find_times(text: str, posted_at: datetime | None = None, tz: str = "Asia/Dam
     return sorted(out, key=lambda t: t.start)
 
 
+def _written_date(t: TimeMention) -> bool:
+    """A date the text writes out (its reason may go on to say it is doubtful)."""
+    return t.precision == "day" and t.reason.startswith(_WRITTEN)
+
+
 def _has_date(found: list[TimeMention]) -> bool:
-    return any(t.precision == "day" and t.reason == "a date written out" for t in found)
+    return any(_written_date(t) for t in found)
 
 
 def _day_near(found: list[TimeMention], at: int, posted_at: datetime | None) -> date | None:
-    dates = [t for t in found if t.reason == "a date written out"]
+    dates = [t for t in found if _written_date(t)]
     if dates:
         nearest = min(dates, key=lambda t: abs(t.start - at))
         return nearest.value if isinstance(nearest.value, date) and not isinstance(nearest.value, datetime) else None
