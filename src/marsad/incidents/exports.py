@@ -12,6 +12,9 @@ from typing import Any
 
 from django.db.models import Max
 
+from marsad.core.places.gazetteer import Gazetteer
+
+from . import places
 from .models import Incident, IncidentItem
 from .service import admin_names
 
@@ -41,9 +44,9 @@ def _sources(links: list[IncidentItem]) -> str:
     return "; ".join(f"{n} {kind}{'s' if n > 1 else ''} from {origin}" for (kind, origin), n in sorted(kinds.items()))
 
 
-def row(incident: Incident) -> dict[str, Any]:
+def row(incident: Incident, g: Gazetteer | None = None) -> dict[str, Any]:
     links = list(incident.links.select_related("item").order_by("added_at", "id"))
-    admins = admin_names(incident)
+    admins = admin_names(incident, g)
     changed = incident.changes.aggregate(last=Max("at"))["last"] or incident.created
     return {
         "event_id_cnty": incident.code,
@@ -97,4 +100,5 @@ def rows(grades: list[str] | None = None) -> list[dict[str, Any]]:
     query = Incident.objects.filter(merged_into__isnull=True).select_related("place", "split_from")
     if grades:
         query = query.filter(grade__in=grades)
-    return [row(i) for i in query.order_by("event_date", "code")]
+    g = places.gazetteer()  # once for the export, not once per incident
+    return [row(i, g) for i in query.order_by("event_date", "code")]

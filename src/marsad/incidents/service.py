@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from marsad.core.places.gazetteer import DISTRICT, GOVERNORATE, SUBDISTRICT
+from marsad.core.places.gazetteer import DISTRICT, GOVERNORATE, SUBDISTRICT, Gazetteer
 from marsad.custody import log
 from marsad.evidence.models import Item
 
@@ -238,12 +238,12 @@ def split(incident: Incident, shas: list[str], fields: dict[str, Any], actor: st
     return new
 
 
-def admin_names(incident: Incident) -> dict[str, str]:
-    """ACLED's admin1-3 and location from the incident's place."""
+def admin_names(incident: Incident, g: Gazetteer | None = None) -> dict[str, str]:
+    """ACLED's admin1-3 and location from the incident's place (`g`: the gazetteer, when the caller has it)."""
     out = {"admin1": "", "admin2": "", "admin3": "", "location": incident.location_text}
     if incident.place_id is None:
         return out
-    g = places.gazetteer()
+    g = g or places.gazetteer()
     key = incident.place.merged_into.key if incident.place.merged_into_id else incident.place.key
     if key not in g.places:
         return out
