@@ -6,7 +6,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/marsad
 
 .PHONY: demo test system-deps bench clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml setup.py src/marsad/core/matching/_mih.c
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -e '.[test]'

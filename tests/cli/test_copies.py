@@ -49,3 +49,27 @@ def test_photo_copy_found_and_earliest_by_capture_time(marsad, samples, tmp_path
     assert len(copies) == 2
     assert copies[0]["earliest_source"].startswith("capture metadata")  # the EXIF-dated original first
     assert copies[1]["earliest"] is None  # the forwarded copy lost its metadata
+
+
+def test_a_lost_or_damaged_index_is_rebuilt_from_the_database(marsad, samples, tmp_path):
+    import shutil
+
+    marsad.run("ingest", str(samples["photo"]))
+    original = marsad.json("items")[0]["sha256"]
+    copy = tmp_path / "reposted.jpg"
+    with Image.open(samples["photo"]) as img:
+        img.resize((img.width // 2, img.height // 2)).save(copy, quality=40)
+    assert [s["sha256"] for s in marsad.json("similar", str(copy))] == [original]
+
+    shutil.rmtree(marsad.home / "index")  # lost: nothing is found, nothing fails
+    assert marsad.json("similar", str(copy)) == []
+    out = marsad.run("index", "rebuild").stdout
+    assert "Indexed" in out and "hashes" in out
+    assert [s["sha256"] for s in marsad.json("similar", str(copy))] == [original]
+
+    current = (marsad.home / "index" / "hashes" / "CURRENT").read_text()
+    (marsad.home / "index" / "hashes" / f"gen-{current}" / "hashes.npy").write_bytes(b"damaged")
+    failed = marsad.run("similar", str(copy), check=None)
+    assert failed.returncode != 0
+    marsad.run("index", "rebuild")
+    assert [s["sha256"] for s in marsad.json("similar", str(copy))] == [original]

@@ -121,4 +121,22 @@ def copies_command(sha256: str, as_json: bool) -> None:
             out.print(f"    ~ {link['to'][:16]}: {link['reason']}")
 
 
-COMMANDS = [similar_command, copies_command]
+@click.group("index")
+def index_group() -> None:
+    """The near-duplicate index under the workspace."""
+
+
+@index_group.command("rebuild")
+@home_option
+def index_rebuild_command() -> None:
+    """Rebuild the index files from the database (after they were damaged or lost)."""
+    setup_django()
+    from marsad.matching.service import index_files, rebuild_index
+
+    started = time.perf_counter()
+    count = rebuild_index()
+    index, _ = index_files().load()
+    click.echo(f"Indexed {count:,} hashes ({index.method}) in {time.perf_counter() - started:.1f} s.")
+
+
+COMMANDS = [similar_command, copies_command, index_group]

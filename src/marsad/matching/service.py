@@ -132,9 +132,30 @@ def match_item(sha256: str) -> dict[str, Any]:
                 for link in links_to_record(links):
                     linked += _record_link(fp.item, link)
                 Fingerprint.objects.filter(pk=fp.pk).update(indexed=True)
-                rows = [(h, i) for i, f in enumerate(frames) for h in (f.hash, *f.extras)]
-                files.append([h for h, _ in rows], [(fp.item_id, i) for _, i in rows])
+                files.append(*index_rows(frames, fp.item_id))
     return {"sha256": sha256, "links": linked}
+
+
+def index_rows(frames: list[FrameHash], item_id: int) -> tuple[list[bytes], list[tuple[int, int]]]:
+    """What an item puts in the index: each frame's hash and its indexed crops, owned by
+    (item, frame number)."""
+    rows = [(h, i) for i, f in enumerate(frames) for h in (f.hash, *f.extras)]
+    return [h for h, _ in rows], [(item_id, i) for _, i in rows]
+
+
+def rebuild_index() -> int:
+    """Rebuild the index files from the database (the source of truth), e.g. after the
+    files were damaged or lost; returns the number of hashes indexed."""
+    hashes: list[bytes] = []
+    owners: list[tuple[int, int]] = []
+    files = index_files()
+    with files.writing():
+        for fp in Fingerprint.objects.filter(indexed=True).order_by("pk").iterator():
+            h, o = index_rows(frames_of(fp), fp.item_id)
+            hashes += h
+            owners += o
+        files.rebuild(np.frombuffer(b"".join(hashes), np.uint8), np.array(owners, np.int64).reshape(-1, 2))
+    return len(hashes)
 
 
 def _record_link(item: Item, link: Link) -> int:

@@ -9,8 +9,10 @@ each chunk's table, every value that close to the query's chunk finds every
 candidate; each candidate's true distance is then checked. Nothing within r can
 be missed.
 
-Chunk tables are sorted position lists with bucket offsets (no Python objects),
-and many queries are answered in one vectorised pass.
+Chunk tables are sorted position lists with bucket offsets (no Python objects).
+The search itself runs in a small compiled kernel (`_mih.c`) that keeps the
+thousands of random reads one query costs in flight together; where it was not
+compiled (no C compiler at install) the same search runs vectorised in numpy.
 """
 
 from __future__ import annotations
@@ -23,6 +25,11 @@ from itertools import combinations
 from math import comb
 
 import numpy as np
+
+try:
+    from . import _mih
+except ImportError:  # built without a C compiler: the numpy path gives the same answers, slower
+    _mih = None
 
 HASH_BYTES = 32
 HASH_BITS = 256
@@ -100,7 +107,9 @@ class Match:
 class HammingIndex:
     """Range search over hashes; positions are row numbers (0..N-1), in insertion order."""
 
-    def __init__(self, rows: np.ndarray | None = None, flat_limit: int = FLAT_LIMIT) -> None:
+    def __init__(self, rows: np.ndarray | None = None, flat_limit: int = FLAT_LIMIT,
+                 compiled: bool = True) -> None:
+        self.compiled = compiled and _mih is not None  # False: the numpy path (tests compare the two)
         self.rows = np.zeros((0, 4), np.uint64) if rows is None else as_rows(rows)
         self.flat_limit = flat_limit
         self.widths: list[int] = []
@@ -112,9 +121,10 @@ class HammingIndex:
 
     @classmethod
     def from_parts(cls, rows: np.ndarray, widths: list[int], order: list[np.ndarray],
-                   starts: list[np.ndarray], indexed: int, flat_limit: int = FLAT_LIMIT) -> HammingIndex:
+                   starts: list[np.ndarray], indexed: int, flat_limit: int = FLAT_LIMIT,
+                   compiled: bool = True) -> HammingIndex:
         """An index from arrays saved earlier (memory-mapped: opening costs nothing)."""
-        index = cls(flat_limit=flat_limit)
+        index = cls(flat_limit=flat_limit, compiled=compiled)
         index.rows, index.widths, index._order, index._starts = rows, list(widths), order, starts
         index._indexed = indexed if order else 0
         return index
@@ -179,6 +189,8 @@ class HammingIndex:
         return [hits for answer in answers for hits in answer]
 
     def _search_block(self, q: np.ndarray, radius: int, tables: bool) -> list[list[Match]]:
+        if self.compiled:
+            return self._search_compiled(q, radius, tables)
         if tables:
             query_ids, cands = self._candidates(q, radius)
             tail = np.arange(self._indexed, len(self.rows))
@@ -199,6 +211,20 @@ class HammingIndex:
         results: list[list[Match]] = [[] for _ in range(len(q))]
         for qi, pos, d in sorted(set(zip(query_ids.tolist(), cands.tolist(), dist.tolist())),
                                  key=lambda t: (t[0], t[2], t[1])):
+            results[qi].append(Match(pos, d))
+        return results
+
+    def _search_compiled(self, q: np.ndarray, radius: int, tables: bool) -> list[list[Match]]:
+        specs, indexed = [], 0
+        if tables:
+            offsets = np.cumsum([0, *self.widths]).tolist()
+            specs = [(self._order[j], self._starts[j], offsets[j], w, flips)
+                     for j, (w, flips) in enumerate(zip(self.widths, chunk_flips(len(self.widths), radius)))]
+            indexed = self._indexed
+        query_ids, positions, distances = _mih.search(self.rows, indexed, specs, q, radius)
+        results: list[list[Match]] = [[] for _ in range(len(q))]
+        for qi, pos, d in zip(np.frombuffer(query_ids, np.int32).tolist(), np.frombuffer(positions, np.int64).tolist(),
+                              np.frombuffer(distances, np.int32).tolist()):
             results[qi].append(Match(pos, d))
         return results
 
