@@ -19,4 +19,16 @@ def test_variant_names_follow_the_order_they_are_made_in():
     assert [image_variant_name(i) for i in (0, 4, 7, 8, 9, 10, 11)] == [
         "mirrored", "flipped upside down", "its middle band", "reduced to a small picture",
         "the picture inside its borders", "the picture inside its borders, mirrored", "the picture inside its borders"]
-    assert [video_variant_name(i) for i in range(3)] == ["mirrored", "its middle band", "the whole frame, borders kept"]
+    assert [video_variant_name(i) for i in range(6)] == [
+        "mirrored", "its middle band", "the whole frame, borders kept",
+        "the picture inside its wider border (a caption or logo laid over a border)",
+        "the picture cut by 5% across its borders", "the picture cut by 10% across its borders"]
+
+
+def test_a_short_clip_is_linked_by_its_one_trustworthy_frame_a_long_one_needs_two():
+    # A 4-second dim clip: two trustworthy frames, one of which matched.
+    short, = decide([FrameMatch(0, 7, 0, 10)], 4, {7: 2}, video=True)
+    assert short.share_other == 0.5
+    # The same single frame between two long videos is not enough, whatever the shares.
+    assert decide([FrameMatch(0, 7, 0, 10)], 1 + 2, {7: 2 + 1}, video=True) == []
+    assert decide([FrameMatch(0, 7, 0, 10), FrameMatch(1, 7, 1, 12)], 3, {7: 3}, video=True)

@@ -127,3 +127,52 @@ def test_letterbox_and_blurred_pillarbox_are_trimmed_before_hashing(tmp_path):
         best = min(distance(x.hash, y.hash) for x in original for y in trimmed)
         best_untrimmed = min(distance(x.hash, y.hash) for x in original for y in untrimmed)
         assert best <= 31 < best_untrimmed, (name, best, best_untrimmed)
+
+
+def _video_links(original, copy):
+    """The copy's links to the original, found the way the matching service finds them."""
+    from marsad.core.fingerprints.video import video_variant_name
+    from marsad.core.matching.copies import FrameMatch, decide, good_frames
+
+    rows, owners = [], []
+    for i, f in enumerate(original):
+        rows += [f.hash, *f.extras]
+        owners += [i] * (1 + len(f.extras))
+    index = HammingIndex(rows)
+    good = good_frames([f.quality for f in copy])
+    matches = []
+    for i in good:
+        for v, probe in enumerate((copy[i].hash, *copy[i].variants)):
+            for m in index.search(probe, 31):
+                matches.append(FrameMatch(i, 1, owners[m.position], m.distance, "" if v == 0 else video_variant_name(v - 1)))
+    return decide(matches, len(good), {1: len(good_frames([f.quality for f in original]))}, video=True)
+
+
+def test_a_bordered_video_matches_a_copy_captioned_over_its_border_and_one_cut_across_it(tmp_path):
+    """A channel's caption over the bottom bar narrows that border; a crop of a letterboxed video
+    cuts the bars and the picture's sides. Both trim to another picture than the original's."""
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    frames = _textured_frames(60)
+    boxed, captioned, cut = [], [], []
+    for f in frames:
+        canvas = np.zeros((320, 320, 3), np.uint8)
+        canvas[70:250] = f
+        boxed.append(canvas)
+        img = Image.fromarray(canvas)
+        ImageDraw.Draw(img).text((10, 262), "Breaking: strike on the market, share it", fill="white")  # on the bar
+        captioned.append(np.asarray(img))
+        cut.append(np.ascontiguousarray(canvas[16:304, 16:304]))  # 10%: 16 px off every side
+    _write(tmp_path / "boxed.mp4", boxed, (320, 320))
+    _write(tmp_path / "captioned.mp4", captioned, (320, 320))
+    _write(tmp_path / "cut.mp4", cut, (288, 288))
+    original = VideoPDQ().compute(tmp_path / "boxed.mp4")
+    for name, variant in (("captioned.mp4", "wider border"), ("cut.mp4", "cut by")):
+        copy = VideoPDQ().compute(tmp_path / name)
+        links = _video_links(original, copy)
+        assert links and max(links[0].share_query, links[0].share_other) >= 0.5, name
+        assert variant in links[0].reason or "found through" not in links[0].reason, links[0].reason
+        # Without the border variants (only the mirror and the band), the copy is not found.
+        bare = [f.__class__(f.hash, f.quality, f.seconds, f.variants[:2], f.extras) for f in copy]
+        assert not _video_links(original, bare), name

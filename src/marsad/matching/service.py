@@ -80,8 +80,13 @@ def search(query: Query, radius: int = MATCH_DISTANCE, exclude: int | None = Non
     """Every index hit of the query's trustworthy frames (and their variants)."""
     index, owners = index_files().load()
     good = good_frames([f.quality for f in query.frames])
-    probes = [(i, variant, probe) for i in good
-              for variant, probe in enumerate((query.frames[i].hash, *query.frames[i].variants))]
+    probes = []
+    for i in good:
+        seen = set()
+        for variant, probe in enumerate((query.frames[i].hash, *query.frames[i].variants)):
+            if probe not in seen:  # a stand-in repeats an earlier hash: searched (and named) once
+                seen.add(probe)
+                probes.append((i, variant, probe))
     matches = []
     for (i, variant, _), hits in zip(probes, index.search_many([p for _, _, p in probes], radius)):
         for m in hits:  # one vectorised pass for all of a video's frames and their variants

@@ -27,17 +27,22 @@ SAME_FRAME_DISTANCE = 8  # a kept frame this close to the previous one is droppe
 MAX_LOOKAHEAD = 600  # packets held at most while looking for the next keyframe
 
 
-def _downscale(frame: av.VideoFrame, crop: Crop | None) -> tuple[np.ndarray, np.ndarray]:
-    """The whole frame and its content inside `crop`, long side about HASH_SIDE px,
-    resampled by swscale with an area filter (plain decimation would alias fine
-    patterns into other hashes)."""
+def _downscale(frame: av.VideoFrame, crop: Crop | None,
+               wide: Crop | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The whole frame, its content inside `crop` and (when given) inside `wide`, long side
+    of the content about HASH_SIDE px, resampled by swscale with an area filter (plain
+    decimation would alias fine patterns into other hashes)."""
     crop = crop or Crop(0, frame.height, 0, frame.width)
     scale = min(1.0, HASH_SIDE / max(crop.bottom - crop.top, crop.right - crop.left))
     width, height = max(2, round(frame.width * scale)), max(2, round(frame.height * scale))
     rgb = frame.reformat(width=width, height=height, format="rgb24", interpolation="AREA").to_ndarray()
-    top, bottom = int(crop.top * scale), max(int(crop.top * scale) + 1, round(crop.bottom * scale))
-    left, right = int(crop.left * scale), max(int(crop.left * scale) + 1, round(crop.right * scale))
-    return rgb, np.ascontiguousarray(rgb[top:bottom, left:right])
+    return rgb, _cut(rgb, crop, scale), _cut(rgb, wide, scale) if wide else None
+
+
+def _cut(rgb: np.ndarray, box: Crop, scale: float) -> np.ndarray:
+    top, bottom = int(box.top * scale), max(int(box.top * scale) + 1, round(box.bottom * scale))
+    left, right = int(box.left * scale), max(int(box.left * scale) + 1, round(box.right * scale))
+    return np.ascontiguousarray(rgb[top:bottom, left:right])
 
 
 def _luma_grid(frame: av.VideoFrame) -> np.ndarray:
@@ -50,7 +55,10 @@ def _luma_grid(frame: av.VideoFrame) -> np.ndarray:
 
 
 # What each of a frame's search variants is, in the order `compute` makes them.
-VIDEO_VARIANTS = ("mirrored", "its middle band", "the whole frame, borders kept")
+VIDEO_VARIANTS = ("mirrored", "its middle band", "the whole frame, borders kept",
+                  "the picture inside its wider border (a caption or logo laid over a border)",
+                  "the picture cut by 5% across its borders", "the picture cut by 10% across its borders")
+AXIS_CROPS = (0.95, 0.90)
 
 
 def video_variant_name(index: int) -> str:
@@ -59,7 +67,7 @@ def video_variant_name(index: int) -> str:
 
 class VideoPDQ:
     name = "vpdq"
-    version = "1"
+    version = "2"  # 2: searched with the picture inside its wider border and cut across its borders
 
     def __init__(self, interval: float = 1.0, trim_borders: bool = True, drop_similar: bool = True,
                  with_variants: bool = True) -> None:
@@ -71,8 +79,9 @@ class VideoPDQ:
     def applies(self, kind: str) -> bool:
         return kind == "video"
 
-    def _crop(self, path: str) -> Crop | None:
-        """One crop for the whole video, from the union of content in a few keyframes."""
+    def _crops(self, path: str) -> tuple[Crop | None, Crop | None]:
+        """One crop for the whole video, from the union of content in a few keyframes, and
+        where the margins differ, the crop by the wider margin too."""
         boxes = []
         with av.open(path) as container:
             stream = container.streams.video[0]
@@ -83,20 +92,27 @@ class VideoPDQ:
                 if n >= 12:
                     break
         if not boxes:
-            return None
+            return None, None
         box = Crop(min(b.top for b in boxes), max(b.bottom for b in boxes),
                    min(b.left for b in boxes), max(b.right for b in boxes))
         # Borders are centred: the narrower margin on each axis is the border, the rest of
-        # the wider one smooth picture (a sky, a blurred background in the shot).
+        # the wider one smooth picture (a sky, a blurred background in the shot). But a
+        # channel's caption or logo laid over a border narrows that margin, so the crop by
+        # the wider margin is searched with too (never indexed: it is the copy's view).
         height, width = frame.height, frame.width
         top, left = min(box.top, height - box.bottom), min(box.left, width - box.right)
-        return Crop(top, height - top, left, width - left) if top or left else None
+        crop = Crop(top, height - top, left, width - left) if top or left else None
+        wide_top, wide_left = max(box.top, height - box.bottom), max(box.left, width - box.right)
+        wide = None
+        if (wide_top, wide_left) != (top, left) and wide_top < height // 4 and wide_left < width // 4:
+            wide = Crop(wide_top, height - wide_top, wide_left, width - wide_left)
+        return crop, wide
 
     def compute(self, path: str | os.PathLike[str]) -> list[FrameHash]:
         path = os.fspath(path)
         try:
-            crop = self._crop(path) if self.trim_borders else None
-            return self._hash_frames(path, crop)
+            crop, wide = self._crops(path) if self.trim_borders else (None, None)
+            return self._hash_frames(path, crop, wide)
         except (av.FFmpegError, IndexError) as e:
             raise FingerprintFailed(f"cannot decode the video: {getattr(e, 'strerror', None) or e}") from e
 
@@ -123,8 +139,30 @@ class VideoPDQ:
                 group = []
         yield from decode(group, None)
 
-    def _hash_frames(self, path: str, crop: Crop | None) -> list[FrameHash]:
-        untrimmed = crop is not None  # the whole frame is hashed too where borders are trimmed
+    @staticmethod
+    def _border_variants(whole: np.ndarray, small: np.ndarray, crop: Crop | None,
+                         wide_pixels: np.ndarray | None) -> tuple[bytes, ...]:
+        """Searched with where a copy's borders may trim otherwise: the whole frame (a caption
+        over a bar), the picture inside the wider margin (a logo over a bar), and the picture
+        cut across its borders. A bordered copy that was cropped lost picture only on the
+        other axis (the cut fell in the borders), so cutting it across them gives the
+        original's evenly cropped hash. Always four, the whole frame's hash standing in for
+        any that does not apply (VIDEO_VARIANTS names them by place)."""
+        full = hash_of(reduced(whole))
+        wide = hash_of(reduced(wide_pixels)) if wide_pixels is not None else full
+        cuts = [full] * len(AXIS_CROPS)
+        if crop and (crop.top > 0) != (crop.left > 0):  # borders on one axis only
+            h, w = small.shape[:2]
+            for k, keep in enumerate(AXIS_CROPS):
+                if crop.top:
+                    dy = int(h * (1 - keep) / 2)
+                    cuts[k] = hash_of(small[dy : h - dy])
+                else:
+                    dx = int(w * (1 - keep) / 2)
+                    cuts[k] = hash_of(small[:, dx : w - dx])
+        return (full, wide, *cuts)
+
+    def _hash_frames(self, path: str, crop: Crop | None, wide: Crop | None = None) -> list[FrameHash]:
         hashes: list[FrameHash] = []
         next_due = 0.0
         previous_small = None
@@ -143,16 +181,17 @@ class VideoPDQ:
                 previous_small = small
                 if seconds + 1e-6 < next_due and not scene_change:
                     continue
-                whole, pixels = _downscale(frame, crop)
+                whole, pixels, wide_pixels = _downscale(frame, crop, wide if self.with_variants else None)
                 bits, quality = pdqhash.compute(pixels)
                 variants, extras = (), ()
                 if self.with_variants:  # see `regions`: indexed beside the frame, and searched with
                     small = reduced(pixels)
                     extras = tuple(indexed(small))
                     variants = (mirrored(small), extras[-1])
-                    if untrimmed:  # in case a copy's borders trim otherwise (a caption over a bar)
-                        full = hash_of(reduced(whole))
-                        extras, variants = extras + (full,), variants + (full,)
+                    if crop or wide:
+                        variants += self._border_variants(whole, small, crop, wide_pixels)
+                        if crop:  # the whole frame is indexed too (untrimmed, it is extras[0])
+                            extras += (variants[2],)
                 h = FrameHash(pack_bits(bits), int(quality), round(seconds, 3), variants, extras)
                 if seconds + 1e-6 >= next_due:
                     next_due = (int(seconds / self.interval) + 1) * self.interval

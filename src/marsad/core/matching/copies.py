@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from marsad.core.fingerprints.base import MATCH_DISTANCE, MIN_QUALITY
 
 MIN_SHARE = 0.5  # a video is a copy when half of one side's frames match the other
+SHORT_CLIP = 2  # trustworthy frames at most in a clip that one matching frame can link
 
 
 @dataclass
@@ -71,7 +72,11 @@ def decide(matches: list[FrameMatch], query_good: int, frame_counts: dict[int, i
         share_o = len(c.their_frames) / max(1, frame_counts.get(c.item, 1))
         share_q, share_o = min(share_q, 1.0), min(share_o, 1.0)
         if video:
-            enough = max(share_q, share_o) >= MIN_SHARE and len(c.query_frames) >= min(2, query_good)
+            # Two matching frames, unless one side is a clip too short to have two
+            # trustworthy frames (a few seconds of a dim scene, a still shot): then its one.
+            their_good = frame_counts.get(c.item, 1)
+            needed = 1 if min(query_good, their_good) <= SHORT_CLIP else 2
+            enough = max(share_q, share_o) >= MIN_SHARE and len(c.query_frames) >= needed
             reason = (f"{len(c.query_frames)} of {query_good} frames match {len(c.their_frames)} of "
                       f"{frame_counts.get(c.item, 0)} (closest {c.distance} bits)")
         else:
