@@ -20,6 +20,7 @@ from marsad.core.fingerprints.base import MATCH_DISTANCE, FrameHash
 from marsad.core.fingerprints.pdq import image_variant_name
 from marsad.core.fingerprints.video import video_variant_name
 from marsad.core.matching.copies import FrameMatch, Link, decide, good_frames
+from marsad.core.matching.index import as_rows
 from marsad.core.matching.persist import IndexFiles
 from marsad.custody import log
 from marsad.evidence.models import Item
@@ -159,7 +160,7 @@ def rebuild_index() -> int:
             h, o = index_rows(frames_of(fp), fp.item_id)
             hashes += h
             owners += o
-        files.rebuild(np.frombuffer(b"".join(hashes), np.uint8), np.array(owners, np.int64).reshape(-1, 2))
+        files.rebuild(as_rows(hashes), np.array(owners, np.int64))  # (rebuild shapes the owners)
     return len(hashes)
 
 

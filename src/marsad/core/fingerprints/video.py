@@ -189,9 +189,10 @@ class VideoPDQ:
                     extras = tuple(indexed(small))
                     variants = (mirrored(small), extras[-1])
                     if crop or wide:
-                        variants += self._border_variants(whole, small, crop, wide_pixels)
+                        full, *others = self._border_variants(whole, small, crop, wide_pixels)
+                        variants += (full, *others)
                         if crop:  # the whole frame is indexed too (untrimmed, it is extras[0])
-                            extras += (variants[2],)
+                            extras += (full,)
                 h = FrameHash(pack_bits(bits), int(quality), round(seconds, 3), variants, extras)
                 if seconds + 1e-6 >= next_due:
                     next_due = (int(seconds / self.interval) + 1) * self.interval

@@ -61,6 +61,15 @@ static uint32_t chunk_value(const uint8_t *hash, int offset, int width) {
     return (uint32_t)((x >> (nbits - (offset & 7) - width)) & ((1ull << width) - 1));
 }
 
+/* The distance between two hashes, or -1 past the radius; half the hash first, which
+ * rejects nearly every candidate at half the cost. */
+static inline int within(const uint64_t *r, const uint64_t *q, int radius) {
+    int d = __builtin_popcountll(r[0] ^ q[0]) + __builtin_popcountll(r[1] ^ q[1]);
+    if (d > radius) return -1;
+    d += __builtin_popcountll(r[2] ^ q[2]) + __builtin_popcountll(r[3] ^ q[3]);
+    return d > radius ? -1 : d;
+}
+
 typedef struct {
     int32_t pos;
     int32_t dist;
@@ -137,23 +146,18 @@ HOT static int search_one(const uint64_t *rows, Py_ssize_t indexed, Py_ssize_t n
             cands[nc++] = order[k];
         }
     }
-    /* Stage 3: distances; half the hash first rejects nearly every candidate. */
+    /* Stage 3: distances. */
     for (Py_ssize_t i = 0; i < nc; i++) {
         if (i + AHEAD < nc) PREFETCH(rows + 4 * (Py_ssize_t)cands[i + AHEAD]);
-        const uint64_t *r = rows + 4 * (Py_ssize_t)cands[i];
-        int d = __builtin_popcountll(r[0] ^ q[0]) + __builtin_popcountll(r[1] ^ q[1]);
-        if (d > radius) continue;
-        d += __builtin_popcountll(r[2] ^ q[2]) + __builtin_popcountll(r[3] ^ q[3]);
-        if (d > radius) continue;
+        int d = within(rows + 4 * (Py_ssize_t)cands[i], q, radius);
+        if (d < 0) continue;
         if (vec_reserve(&s->hits, 1)) return -1;
         ((Hit *)s->hits.data)[s->hits.len++] = (Hit){cands[i], d};
     }
     /* Rows added since the tables were built: scanned flat. */
     for (Py_ssize_t i = indexed; i < n; i++) {
-        const uint64_t *r = rows + 4 * i;
-        int d = __builtin_popcountll(r[0] ^ q[0]) + __builtin_popcountll(r[1] ^ q[1]) +
-                __builtin_popcountll(r[2] ^ q[2]) + __builtin_popcountll(r[3] ^ q[3]);
-        if (d > radius) continue;
+        int d = within(rows + 4 * i, q, radius);
+        if (d < 0) continue;
         if (vec_reserve(&s->hits, 1)) return -1;
         ((Hit *)s->hits.data)[s->hits.len++] = (Hit){(int32_t)i, d};
     }

@@ -68,13 +68,13 @@ def decide(matches: list[FrameMatch], query_good: int, frame_counts: dict[int, i
             c.direct = True
     links = []
     for c in candidates.values():
+        their_good = frame_counts.get(c.item, 1)
         share_q = len(c.query_frames) / max(1, query_good)
-        share_o = len(c.their_frames) / max(1, frame_counts.get(c.item, 1))
+        share_o = len(c.their_frames) / max(1, their_good)
         share_q, share_o = min(share_q, 1.0), min(share_o, 1.0)
         if video:
             # Two matching frames, unless one side is a clip too short to have two
             # trustworthy frames (a few seconds of a dim scene, a still shot): then its one.
-            their_good = frame_counts.get(c.item, 1)
             needed = 1 if min(query_good, their_good) <= SHORT_CLIP else 2
             enough = max(share_q, share_o) >= MIN_SHARE and len(c.query_frames) >= needed
             reason = (f"{len(c.query_frames)} of {query_good} frames match {len(c.their_frames)} of "
