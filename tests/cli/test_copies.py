@@ -28,7 +28,7 @@ def test_video_copies_are_linked_and_the_earliest_comes_first(marsad, samples, t
     members = {c["sha256"] for c in copies}
     assert members == {by_name["original.mp4"], by_name["letterboxed.mp4"], by_name["mirrored.mp4"]}
     reasons = " ".join(link["reason"] for c in copies for link in c["links"])
-    assert "frames match" in reasons and "found through its mirrored version" in reasons
+    assert "frames match" in reasons and "found by searching with its mirror image" in reasons
     assert marsad.json("copies", by_name["unrelated.mp4"])[0]["links"] == []
 
     trimmed = tmp_path / "trimmed.mp4"  # not ingested: "have we seen this?"

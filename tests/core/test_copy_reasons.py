@@ -1,4 +1,4 @@
-"""A link says how it was found: through which version of the query, if any."""
+"""A link says how it was found: by searching with which version of the query, if any."""
 
 from marsad.core.fingerprints.pdq import image_variant_name
 from marsad.core.fingerprints.video import video_variant_name
@@ -7,22 +7,26 @@ from marsad.core.matching.copies import FrameMatch, decide
 
 def test_a_photo_found_only_through_its_rotation_says_so():
     link, = decide([FrameMatch(0, 7, 0, 12, variant=image_variant_name(1))], 1, {7: 1}, video=False)
-    assert link.reason == "PDQ hashes 12 bits apart (match at <= 31), found through its rotated 90° version"
+    assert link.reason == "PDQ hashes 12 bits apart (match at <= 31), found by searching with it rotated 90°"
 
 
 def test_a_direct_match_needs_no_explanation_of_variants():
-    link, = decide([FrameMatch(0, 7, 0, 3), FrameMatch(0, 7, 0, 20, variant="mirrored")], 1, {7: 1}, video=False)
-    assert "found through" not in link.reason
+    link, = decide([FrameMatch(0, 7, 0, 3), FrameMatch(0, 7, 0, 20, variant="its mirror image")], 1, {7: 1},
+                   video=False)
+    assert "found by" not in link.reason
 
 
 def test_variant_names_follow_the_order_they_are_made_in():
     assert [image_variant_name(i) for i in (0, 4, 7, 8, 9, 10, 11)] == [
-        "mirrored", "flipped upside down", "its middle band", "reduced to a small picture",
+        "its mirror image", "it flipped upside down", "its middle band", "a small copy of it",
         "the picture inside its borders", "the picture inside its borders, mirrored", "the picture inside its borders"]
-    assert [video_variant_name(i) for i in range(6)] == [
-        "mirrored", "its middle band", "the whole frame, borders kept",
-        "the picture inside its wider border (a caption or logo laid over a border)",
-        "the picture cut by 5% across its borders", "the picture cut by 10% across its borders"]
+    whole, wider = "the whole frame, borders kept", "the picture inside its wider border (a caption or logo laid over a border)"
+    sides, rows = "the picture inside its side borders only", "the picture inside its top and bottom borders only"
+    assert [video_variant_name(i) for i in range(13)] == [
+        "its mirror image", "its middle band", whole, f"the middle band of {whole}", wider,
+        f"the middle band of {wider}", sides, f"the middle band of {sides}", rows, f"the middle band of {rows}",
+        "the picture cut by 5% across its borders", "the picture cut by 10% across its borders",
+        "the picture cut by 10% across its borders"]
 
 
 def test_a_short_clip_is_linked_by_its_one_trustworthy_frame_a_long_one_needs_two():

@@ -172,7 +172,56 @@ def test_a_bordered_video_matches_a_copy_captioned_over_its_border_and_one_cut_a
         copy = VideoPDQ().compute(tmp_path / name)
         links = _video_links(original, copy)
         assert links and max(links[0].share_query, links[0].share_other) >= 0.5, name
-        assert variant in links[0].reason or "found through" not in links[0].reason, links[0].reason
+        assert variant in links[0].reason or "found by" not in links[0].reason, links[0].reason
         # Without the border variants (only the mirror and the band), the copy is not found.
         bare = [f.__class__(f.hash, f.quality, f.seconds, f.variants[:2], f.extras) for f in copy]
         assert not _video_links(original, bare), name
+
+
+def test_a_picture_with_plain_margins_is_cut_from_its_blurred_background_at_the_seam():
+    """A page of text has plain paper at its sides, which peels like the blurred background
+    around it; the picture's edge is the seam where the whole column jumps."""
+    import numpy as np
+    from PIL import Image, ImageFilter
+
+    from marsad.core.fingerprints.borders import content_box
+
+    rng = np.random.default_rng(3)
+    page = np.full((200, 160), 215, np.uint8)
+    page[20:180, 16:144] = rng.integers(0, 2, (160, 128)).astype(np.uint8) * 180 + 20  # the text
+    back = Image.fromarray(page).resize((256, 200)).filter(ImageFilter.GaussianBlur(12))
+    framed = np.asarray(back).copy()
+    framed[:, 48:208] = page  # the page pasted over a blurred, stretched copy of itself
+    box = content_box(framed)
+    assert (box.left, box.right) == (48, 208), box
+
+
+def test_a_logo_that_misleads_the_border_finder_is_left_out_by_the_whole_frame_band(tmp_path):
+    """On a smooth scene (the vPDQ "doorknob" wall) a channel's logo in a corner can make the
+    sides look like borders, so the copy's picture is cut where the original's is not. The
+    middle band of the whole frame leaves the logo out and still matches."""
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    from marsad.core.fingerprints.borders import Crop
+    from marsad.core.fingerprints.video import VIDEO_VARIANTS
+
+    frames = _textured_frames(40)
+    logo = []
+    for f in frames:
+        img = Image.fromarray(f)
+        ImageDraw.Draw(img).rounded_rectangle((130, 4, 316, 28), radius=6, fill=(230, 30, 30))  # a banner
+        logo.append(np.asarray(img))
+    _write(tmp_path / "original.mp4", frames, (320, 180))
+    _write(tmp_path / "logo.mp4", logo, (320, 180))
+    original = VideoPDQ().compute(tmp_path / "original.mp4")
+    misread = Crop(0, 180, 48, 272)  # the sides taken for a blurred background
+    copy = VideoPDQ()._hash_frames(str(tmp_path / "logo.mp4"), misread)
+    links = _video_links(original, copy)
+    assert links and "the middle band of the whole frame" in links[0].reason, links
+    # The band leaves the banner out: it lies much nearer the original than the whole frame does.
+    band = 1 + VIDEO_VARIANTS.index("the middle band of the whole frame, borders kept")
+    whole = 1 + VIDEO_VARIANTS.index("the whole frame, borders kept")
+    near = {k: sorted(min(distance(c.variants[k - 1], o.extras[-1] if k == band else o.hash) for o in original)
+                      for c in copy) for k in (band, whole)}
+    assert near[band][len(copy) // 2] + 8 <= near[whole][len(copy) // 2], near

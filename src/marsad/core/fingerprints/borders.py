@@ -56,12 +56,43 @@ def content_box(grey: np.ndarray, flat: float = 4.0, blurred: float = 1.0, relat
     rows = border(g.std(axis=1), np.abs(np.diff(g, axis=1)).mean(axis=1))
     cols = border(g.std(axis=0), np.abs(np.diff(g, axis=0)).mean(axis=0))
 
-    def peel(is_border: np.ndarray, n: int) -> tuple[int, int]:
+    def peel(is_border: np.ndarray, n: int, steps: np.ndarray) -> tuple[int, int]:
         content = np.flatnonzero(~is_border)
         if len(content) == 0 or content[-1] - content[0] + 1 < n // 4:
             return 0, n
-        return int(content[0]), int(content[-1]) + 1
+        return snap_to_seams(steps, int(content[0]), int(content[-1]) + 1)
 
-    top, bottom = peel(rows, h)
-    left, right = peel(cols, w)
+    top, bottom = peel(rows, h, np.abs(np.diff(g, axis=0)).mean(axis=1))
+    left, right = peel(cols, w, np.abs(np.diff(g, axis=1)).mean(axis=0))
     return Crop(top, bottom, left, right)
+
+
+def snap_to_seams(steps: np.ndarray, start: int, end: int, reach: float = 0.1, seam: float = 8.0,
+                  contrast: float = 4.0) -> tuple[int, int]:
+    """Move peeled edges outwards onto the seam between a blurred background and the
+    picture. A picture's own smooth edge (the margin of a page, a sky) looks blurred too,
+    so peeling stops a few lines inside it; the seam is the line where the whole line
+    jumps (`steps[i]`: mean change from line i to i + 1), well above the lines around it
+    (a blurred background has no such jump). Where no such seam is near, the edge stays."""
+    n = len(steps) + 1
+    window = max(4, int(n * reach))
+
+    def outermost(lo: int, hi: int, first: bool) -> int | None:
+        lo, hi = max(0, lo), min(len(steps), hi)
+        if hi - lo < 2:
+            return None
+        part = steps[lo:hi]
+        jumps = np.flatnonzero(part >= max(seam, contrast * float(np.median(part))))
+        if len(jumps) == 0:
+            return None
+        return lo + int(jumps[0] if first else jumps[-1])
+
+    # The picture's own first detail (a line of text) jumps too: the seam is the outermost.
+    if start > 0:
+        k = outermost(start - window - 1, start, first=True)
+        start = k + 1 if k is not None else start
+    if end < n:
+        k = outermost(end - 1, end + window, first=False)
+        end = k + 1 if k is not None else end
+    return start, end
+

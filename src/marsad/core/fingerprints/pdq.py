@@ -54,8 +54,9 @@ def border_candidates(peeled: Crop, whole: Crop) -> list[Crop]:
 
 # What each of an image's search variants is, in the order `compute` makes them; then, per box
 # found around the picture, the picture inside it and its mirror.
-IMAGE_VARIANTS = ("mirrored", "rotated 90°", "rotated 90° and mirrored", "rotated 180°", "flipped upside down",
-                  "rotated 270°", "rotated 270° and mirrored", "its middle band", "reduced to a small picture")
+IMAGE_VARIANTS = ("its mirror image", "it rotated 90°", "it rotated 90° and mirrored", "it rotated 180°",
+                  "it flipped upside down", "it rotated 270°", "it rotated 270° and mirrored", "its middle band",
+                  "a small copy of it")
 BOXED_VARIANTS = ("the picture inside its borders", "the picture inside its borders, mirrored")
 
 

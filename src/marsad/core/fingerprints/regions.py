@@ -49,9 +49,14 @@ def hash_of(rgb: np.ndarray) -> bytes:
     return pack_bits(pdqhash.compute(np.ascontiguousarray(rgb))[0])
 
 
+def parts(small: np.ndarray) -> list[bytes]:
+    """The hashes of the picture's crops and of its band (the band last)."""
+    return [hash_of(centre_crop(small, keep)) for keep in CROPS] + [hash_of(middle_band(small))]
+
+
 def indexed(small: np.ndarray) -> list[bytes]:
     """Hashes indexed beside the picture's own: whole, crops, band (the band last)."""
-    return [hash_of(small)] + [hash_of(centre_crop(small, keep)) for keep in CROPS] + [hash_of(middle_band(small))]
+    return [hash_of(small), *parts(small)]
 
 
 def mirrored(small: np.ndarray) -> bytes:

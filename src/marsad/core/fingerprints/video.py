@@ -18,31 +18,29 @@ import pdqhash
 
 from .base import FingerprintFailed, FrameHash, distance, pack_bits
 from .borders import Crop, content_box
-from .regions import hash_of, indexed, mirrored, reduced
+from .regions import SMALL_SIDE, hash_of, middle_band, mirrored, parts, reduced
 
-HASH_SIDE = 720  # frames larger than this (long side) are downscaled before hashing
 SCENE_SIZE = 16  # side of the grey thumbnail used to spot scene changes
 SCENE_CHANGE = 24.0  # mean absolute difference (0-255) that marks a new scene
 SAME_FRAME_DISTANCE = 8  # a kept frame this close to the previous one is dropped
 MAX_LOOKAHEAD = 600  # packets held at most while looking for the next keyframe
 
 
-def _downscale(frame: av.VideoFrame, crop: Crop | None,
-               wide: Crop | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """The whole frame, its content inside `crop` and (when given) inside `wide`, long side
-    of the content about HASH_SIDE px, resampled by swscale with an area filter (plain
-    decimation would alias fine patterns into other hashes)."""
-    crop = crop or Crop(0, frame.height, 0, frame.width)
-    scale = min(1.0, HASH_SIDE / max(crop.bottom - crop.top, crop.right - crop.left))
+def _downscale(frame: av.VideoFrame, crop: Crop) -> Callable[[Crop], np.ndarray]:
+    """A function that cuts a box out of the frame scaled so that the picture inside `crop`
+    is SMALL_SIDE px on its long side (resampled by swscale with an area filter: plain
+    decimation would alias fine patterns into other hashes); a box larger than that is
+    reduced to it."""
+    scale = min(1.0, SMALL_SIDE / max(crop.bottom - crop.top, crop.right - crop.left))
     width, height = max(2, round(frame.width * scale)), max(2, round(frame.height * scale))
     rgb = frame.reformat(width=width, height=height, format="rgb24", interpolation="AREA").to_ndarray()
-    return rgb, _cut(rgb, crop, scale), _cut(rgb, wide, scale) if wide else None
 
+    def cut(box: Crop) -> np.ndarray:
+        top, bottom = int(box.top * scale), max(int(box.top * scale) + 1, round(box.bottom * scale))
+        left, right = int(box.left * scale), max(int(box.left * scale) + 1, round(box.right * scale))
+        return reduced(np.ascontiguousarray(rgb[top:bottom, left:right]))
 
-def _cut(rgb: np.ndarray, box: Crop, scale: float) -> np.ndarray:
-    top, bottom = int(box.top * scale), max(int(box.top * scale) + 1, round(box.bottom * scale))
-    left, right = int(box.left * scale), max(int(box.left * scale) + 1, round(box.right * scale))
-    return np.ascontiguousarray(rgb[top:bottom, left:right])
+    return cut
 
 
 def _luma_grid(frame: av.VideoFrame) -> np.ndarray:
@@ -54,11 +52,16 @@ def _luma_grid(frame: av.VideoFrame) -> np.ndarray:
     return luma[np.ix_(rows, cols)].astype(np.int16)
 
 
-# What each of a frame's search variants is, in the order `compute` makes them.
-VIDEO_VARIANTS = ("mirrored", "its middle band", "the whole frame, borders kept",
-                  "the picture inside its wider border (a caption or logo laid over a border)",
-                  "the picture cut by 5% across its borders", "the picture cut by 10% across its borders")
+# The boxes of a bordered frame searched with beside the picture inside its borders, each
+# whole and by its middle band; then the picture cut across its borders.
+BORDER_BOXES = ("the whole frame, borders kept",
+                "the picture inside its wider border (a caption or logo laid over a border)",
+                "the picture inside its side borders only", "the picture inside its top and bottom borders only")
 AXIS_CROPS = (0.95, 0.90)
+# What each of a frame's search variants is, in the order `compute` makes them.
+VIDEO_VARIANTS = ("its mirror image", "its middle band",
+                  *(name for box in BORDER_BOXES for name in (box, f"the middle band of {box}")),
+                  *(f"the picture cut by {round(100 * (1 - keep))}% across its borders" for keep in AXIS_CROPS))
 
 
 def video_variant_name(index: int) -> str:
@@ -67,7 +70,7 @@ def video_variant_name(index: int) -> str:
 
 class VideoPDQ:
     name = "vpdq"
-    version = "2"  # 2: searched with the picture inside its wider border and cut across its borders
+    version = "3"  # 3: hashed at the regions' size; the whole frame's band and one-axis borders searched with
 
     def __init__(self, interval: float = 1.0, trim_borders: bool = True, drop_similar: bool = True,
                  with_variants: bool = True) -> None:
@@ -140,16 +143,29 @@ class VideoPDQ:
         yield from decode(group, None)
 
     @staticmethod
-    def _border_variants(whole: np.ndarray, small: np.ndarray, crop: Crop | None,
-                         wide_pixels: np.ndarray | None) -> tuple[bytes, ...]:
-        """Searched with where a copy's borders may trim otherwise: the whole frame (a caption
-        over a bar), the picture inside the wider margin (a logo over a bar), and the picture
-        cut across its borders. A bordered copy that was cropped lost picture only on the
-        other axis (the cut fell in the borders), so cutting it across them gives the
-        original's evenly cropped hash. Always four, the whole frame's hash standing in for
-        any that does not apply (VIDEO_VARIANTS names them by place)."""
-        full = hash_of(reduced(whole))
-        wide = hash_of(reduced(wide_pixels)) if wide_pixels is not None else full
+    def _border_variants(cut: Callable[[Crop], np.ndarray], small: np.ndarray, crop: Crop | None,
+                         wide: Crop | None, whole: Crop) -> tuple[bytes, ...]:
+        """Searched with where a copy's borders may trim otherwise (BORDER_BOXES): the whole
+        frame (a caption over a bar), the picture inside the wider margin (a logo over a
+        bar), and, for borders found on all four sides, the picture inside each pair alone
+        (a smooth picture's own edges peel like a border, a caption narrows one side); each
+        also by its middle band, without the top and bottom where a logo or caption reaching
+        into the picture sits. Then the picture cut across its borders: a crop of a bordered
+        video lost picture only on the other axis (the cut fell in the borders), so cutting
+        it across them gives the original's evenly cropped hash. Always the same number,
+        the whole frame's hash standing in for any that does not apply."""
+        pairs = (None, None)
+        if crop and crop.top > 0 and crop.left > 0:
+            pairs = (Crop(0, whole.bottom, crop.left, crop.right), Crop(crop.top, crop.bottom, 0, whole.right))
+        full = None
+        out = []
+        for box in (whole, wide, *pairs):
+            if box is None:
+                out += [full, full]
+                continue
+            pixels = cut(box)
+            out += [hash_of(pixels), hash_of(middle_band(pixels))]
+            full = full or out[0]
         cuts = [full] * len(AXIS_CROPS)
         if crop and (crop.top > 0) != (crop.left > 0):  # borders on one axis only
             h, w = small.shape[:2]
@@ -160,7 +176,7 @@ class VideoPDQ:
                 else:
                     dx = int(w * (1 - keep) / 2)
                     cuts[k] = hash_of(small[:, dx : w - dx])
-        return (full, wide, *cuts)
+        return (*out, *cuts)
 
     def _hash_frames(self, path: str, crop: Crop | None, wide: Crop | None = None) -> list[FrameHash]:
         hashes: list[FrameHash] = []
@@ -181,17 +197,18 @@ class VideoPDQ:
                 previous_small = small
                 if seconds + 1e-6 < next_due and not scene_change:
                     continue
-                whole, pixels, wide_pixels = _downscale(frame, crop, wide if self.with_variants else None)
+                whole = Crop(0, frame.height, 0, frame.width)
+                cut = _downscale(frame, crop or whole)
+                pixels = cut(crop or whole)
                 bits, quality = pdqhash.compute(pixels)
                 variants, extras = (), ()
                 if self.with_variants:  # see `regions`: indexed beside the frame, and searched with
-                    small = reduced(pixels)
-                    extras = tuple(indexed(small))
-                    variants = (mirrored(small), extras[-1])
+                    extras = tuple(parts(pixels))  # the whole picture's hash is the frame's own
+                    variants = (mirrored(pixels), extras[-1])
                     if crop or wide:
-                        full, *others = self._border_variants(whole, small, crop, wide_pixels)
+                        full, *others = self._border_variants(cut, pixels, crop, wide, whole)
                         variants += (full, *others)
-                        if crop:  # the whole frame is indexed too (untrimmed, it is extras[0])
+                        if crop:  # the whole frame is indexed too
                             extras += (full,)
                 h = FrameHash(pack_bits(bits), int(quality), round(seconds, 3), variants, extras)
                 if seconds + 1e-6 >= next_due:

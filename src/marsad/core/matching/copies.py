@@ -21,7 +21,7 @@ class FrameMatch:
     item: int
     frame: int
     distance: int
-    variant: str = ""  # the query's variant it was found through ("mirrored", ...); "" for the query itself
+    variant: str = ""  # the query's variant it was found by ("its mirror image", ...); "" for the query itself
 
 
 @dataclass
@@ -31,7 +31,7 @@ class Candidate:
     their_frames: set[int] = field(default_factory=set)
     distance: int = 256
     direct: bool = False  # some match needed no variant
-    via: set[str] = field(default_factory=set)  # the variants matches were found through
+    via: set[str] = field(default_factory=set)  # the variants matches were found by
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def decide(matches: list[FrameMatch], query_good: int, frame_counts: dict[int, i
             enough = True
             reason = f"PDQ hashes {c.distance} bits apart (match at <= {MATCH_DISTANCE})"
         if not c.direct and c.via:
-            reason += f", found through its {' / '.join(sorted(c.via))} version"
+            reason += f", found by searching with {' / '.join(sorted(c.via))}"
         if enough:
             links.append(Link(c.item, c.distance, round(share_q, 3), round(share_o, 3), reason))
     return sorted(links, key=lambda link: (-max(link.share_query, link.share_other), link.distance))
