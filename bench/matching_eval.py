@@ -7,7 +7,8 @@ generated textured videos. Each gets copies made by every transform; recall is t
 share of copies linked to their original, the false-match rate the share of pairs
 of unrelated originals linked. Side by side: Marsad's matching and the plain
 baseline (PDQ / vPDQ frame hashes, no border trimming, no mirrored or rotated
-queries), same decision rule (PDQ distance <= 31; videos: half the frames).
+queries), same decision rule (PDQ distance <= 31; videos: half the frames), except
+that Marsad also links videos by the frames taken at the same moments of both.
 
     python bench/matching_eval.py [--quick]
 """
@@ -32,7 +33,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from marsad.core.fingerprints.pdq import PDQ  # noqa: E402
 from marsad.core.fingerprints.video import VideoPDQ  # noqa: E402
-from marsad.core.matching.copies import FrameMatch, decide, good_frames  # noqa: E402
+from marsad.core.matching.copies import FrameMatch, Moments, decide, frame_moments, good_frames  # noqa: E402
 from marsad.core.matching.index import HammingIndex  # noqa: E402
 
 
@@ -174,20 +175,21 @@ def encode(frames: list[np.ndarray], fps: float, path: Path, crf: int = 23) -> N
 # --- matching -------------------------------------------------------------------------------
 
 class Matcher:
-    def __init__(self, name: str, images, videos) -> None:
-        self.name, self.images, self.videos = name, images, videos
+    def __init__(self, name: str, images, videos, aligns: bool) -> None:
+        self.name, self.images, self.videos, self.aligns = name, images, videos, aligns
 
-    def index(self, originals: dict[str, list]) -> tuple[HammingIndex, list[tuple[str, int]], dict[str, int]]:
-        rows, owners, counts = [], [], {}
+    def index(self, originals: dict[str, list]) -> tuple[HammingIndex, list[tuple[str, int]], dict[str, int], dict]:
+        rows, owners, counts, moments = [], [], {}, {}
         for name, frames in originals.items():
             for i, f in enumerate(frames):
                 for h in (f.hash, *f.extras):
                     rows.append(h)
                     owners.append((name, i))
             counts[name] = len(good_frames([f.quality for f in frames]))
-        return HammingIndex(rows), owners, counts
+            moments[hash(name)] = frame_moments(frames)
+        return HammingIndex(rows), owners, counts, moments
 
-    def links(self, query, index, owners, counts, video: bool, exclude: str | None = None) -> set[str]:
+    def links(self, query, index, owners, counts, moments, video: bool, exclude: str | None = None) -> set[str]:
         good = good_frames([f.quality for f in query])
         matches = []
         for i in good:
@@ -197,7 +199,9 @@ class Matcher:
                     if owner != exclude:
                         matches.append(FrameMatch(i, hash(owner), frame, m.distance))
         names = {hash(o): o for o, _ in owners}
-        return {names[link.item] for link in decide(matches, len(good), {hash(k): v for k, v in counts.items()}, video)}
+        timing = Moments(frame_moments(query), moments) if video and self.aligns else None
+        found = decide(matches, len(good), {hash(k): v for k, v in counts.items()}, video, timing)
+        return {names[link.item] for link in found}
 
 
 def image_hashes(hasher, img: Image.Image, tmp: Path, quality: int = 90):
@@ -208,8 +212,9 @@ def image_hashes(hasher, img: Image.Image, tmp: Path, quality: int = 90):
 
 def evaluate(quick: bool) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="marsad-eval-"))
-    ours = Matcher("marsad", PDQ(), VideoPDQ())
-    plain = Matcher("plain PDQ / vPDQ", PDQ(with_variants=False), VideoPDQ(trim_borders=False, with_variants=False))
+    ours = Matcher("marsad", PDQ(), VideoPDQ(), aligns=True)
+    plain = Matcher("plain PDQ / vPDQ", PDQ(with_variants=False), VideoPDQ(trim_borders=False, with_variants=False),
+                    aligns=False)
     matchers = [ours, plain]
     results: dict = {m.name: defaultdict(lambda: [0, 0]) for m in matchers}
     false: dict = {m.name: [0, 0] for m in matchers}

@@ -36,3 +36,22 @@ def test_a_short_clip_is_linked_by_its_one_trustworthy_frame_a_long_one_needs_tw
     # The same single frame between two long videos is not enough, whatever the shares.
     assert decide([FrameMatch(0, 7, 0, 10)], 1 + 2, {7: 2 + 1}, video=True) == []
     assert decide([FrameMatch(0, 7, 0, 10), FrameMatch(1, 7, 1, 12)], 3, {7: 3}, video=True)
+
+
+def test_a_trimmed_copy_is_linked_by_the_frames_taken_at_the_same_moments_of_both():
+    """A copy cut 1.4 s into a fast-changing video: its frames a second apart are taken at
+    other moments than the original's, only the two scene changes both detect coincide,
+    and they match. The same two matches between videos sampled in step, where every
+    frame had a counterpart to match (a channel's shared intro), link nothing."""
+    from marsad.core.matching.copies import Moments
+
+    theirs = {0: 0.0, 1: 1.0, 2: 2.0, 3: 3.1, 4: 3.533, 5: 4.0, 6: 5.0, 7: 6.0}
+    trimmed = {0: 0.0, 1: 1.0, 2: 1.733, 3: 2.167, 4: 3.0, 5: 4.0}
+    matches = [FrameMatch(2, 7, 3, 8), FrameMatch(3, 7, 4, 2)]
+    assert decide(matches, 6, {7: 8}, video=True) == []  # 2 of 6 frames: not half
+    link, = decide(matches, 6, {7: 8}, video=True, moments=Moments(trimmed, {7: theirs}))
+    assert link.reason.endswith("; 2 of the 2 frames taken at the same moments of both match, 1.4 s into the other")
+
+    in_step = {i: float(i) for i in range(8)}
+    intro = [FrameMatch(0, 7, 0, 4), FrameMatch(1, 7, 1, 6)]
+    assert decide(intro, 8, {7: 8}, video=True, moments=Moments(in_step, {7: in_step})) == []

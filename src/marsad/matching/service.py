@@ -19,7 +19,7 @@ from marsad.core.custody.leaves import digest
 from marsad.core.fingerprints.base import MATCH_DISTANCE, FrameHash
 from marsad.core.fingerprints.pdq import image_variant_name
 from marsad.core.fingerprints.video import video_variant_name
-from marsad.core.matching.copies import FrameMatch, Link, decide, good_frames
+from marsad.core.matching.copies import FrameMatch, Link, Moments, decide, frame_moments, good_frames
 from marsad.core.matching.index import as_rows
 from marsad.core.matching.persist import IndexFiles
 from marsad.custody import log
@@ -98,16 +98,23 @@ def search(query: Query, radius: int = MATCH_DISTANCE, exclude: int | None = Non
     return matches, len(good)
 
 
-def _frame_counts(item_ids: set[int]) -> dict[int, int]:
-    counts = {}
-    for item_id, qualities in Fingerprint.objects.filter(item_id__in=item_ids).values_list("item_id", "qualities"):
-        counts[item_id] = len(good_frames(list(bytes(qualities))))
-    return counts
+def _trustworthy_frames(item_ids: set[int]) -> tuple[dict[int, int], dict[int, dict[int, float]]]:
+    """Each item's number of trustworthy frames, and when each was taken."""
+    counts, moments = {}, {}
+    rows = Fingerprint.objects.filter(item_id__in=item_ids).values_list("item_id", "qualities", "seconds")
+    for item_id, qualities, seconds in rows:
+        good = good_frames(list(bytes(qualities)))
+        taken = np.frombuffer(bytes(seconds), np.float32)
+        counts[item_id] = len(good)
+        moments[item_id] = {i: float(taken[i]) for i in good if i < len(taken)}
+    return counts, moments
 
 
 def find_copies(query: Query, exclude: int | None = None) -> list[Link]:
     matches, good = search(query, exclude=exclude)
-    return decide(matches, good, _frame_counts({m.item for m in matches}), query.video)
+    counts, moments = _trustworthy_frames({m.item for m in matches})
+    timing = Moments(frame_moments(query.frames), moments) if query.video else None
+    return decide(matches, good, counts, query.video, timing)
 
 
 def match_or_record_crash(sha256: str) -> dict[str, Any]:

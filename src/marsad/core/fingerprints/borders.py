@@ -53,8 +53,10 @@ def content_box(grey: np.ndarray, flat: float = 4.0, blurred: float = 1.0, relat
         typical = float(np.median(detail[n // 4 : n - n // 4])) if n >= 4 else 0.0
         return (spread <= flat) | (detail <= max(blurred, relative * typical))
 
-    rows = border(g.std(axis=1), np.abs(np.diff(g, axis=1)).mean(axis=1))
-    cols = border(g.std(axis=0), np.abs(np.diff(g, axis=0)).mean(axis=0))
+    across = np.abs(np.diff(g, axis=1))  # change from each column to the next
+    down = np.abs(np.diff(g, axis=0))  # and from each row to the next
+    rows = border(g.std(axis=1), across.mean(axis=1))
+    cols = border(g.std(axis=0), down.mean(axis=0))
 
     def peel(is_border: np.ndarray, n: int, steps: np.ndarray) -> tuple[int, int]:
         content = np.flatnonzero(~is_border)
@@ -62,8 +64,8 @@ def content_box(grey: np.ndarray, flat: float = 4.0, blurred: float = 1.0, relat
             return 0, n
         return snap_to_seams(steps, int(content[0]), int(content[-1]) + 1)
 
-    top, bottom = peel(rows, h, np.abs(np.diff(g, axis=0)).mean(axis=1))
-    left, right = peel(cols, w, np.abs(np.diff(g, axis=1)).mean(axis=0))
+    top, bottom = peel(rows, h, down.mean(axis=1))
+    left, right = peel(cols, w, across.mean(axis=0))
     return Crop(top, bottom, left, right)
 
 

@@ -6,13 +6,16 @@ items, decide the links and say why, in words a documenter can check.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from marsad.core.fingerprints.base import MATCH_DISTANCE, MIN_QUALITY
+import numpy as np
+
+from marsad.core.fingerprints.base import MATCH_DISTANCE, MIN_QUALITY, FrameHash
 
 MIN_SHARE = 0.5  # a video is a copy when half of one side's frames match the other
 SHORT_CLIP = 2  # trustworthy frames at most in a clip that one matching frame can link
+SAME_MOMENT = 0.1  # seconds: frames this close, once the videos are aligned, show the same moment
 
 
 @dataclass
@@ -24,11 +27,21 @@ class FrameMatch:
     variant: str = ""  # the query's variant it was found by ("its mirror image", ...); "" for the query itself
 
 
+@dataclass(frozen=True)
+class Moments:
+    """When each trustworthy frame was taken (seconds into its video): the query's, and
+    those of the items it matched, by frame number."""
+
+    query: dict[int, float]
+    others: dict[int, dict[int, float]]
+
+
 @dataclass
 class Candidate:
     item: int
     query_frames: set[int] = field(default_factory=set)
     their_frames: set[int] = field(default_factory=set)
+    pairs: set[tuple[int, int]] = field(default_factory=set)  # (query frame, their frame) that match
     distance: int = 256
     direct: bool = False  # some match needed no variant
     via: set[str] = field(default_factory=set)  # the variants matches were found by
@@ -49,10 +62,42 @@ def good_frames(qualities: list[int]) -> list[int]:
     return good or list(range(len(qualities)))
 
 
+def frame_moments(frames: list[FrameHash]) -> dict[int, float]:
+    """When each trustworthy frame was taken, by frame number (see `Moments`)."""
+    return {i: frames[i].seconds for i in good_frames([f.quality for f in frames])}
+
+
+def aligned(pairs: set[tuple[int, int]], query: dict[int, float], theirs: dict[int, float]) -> tuple[int, int, float]:
+    """The alignment of two videos that most of their matching frames agree on: how many
+    of the query's frames match at that time shift, how many were taken at the same
+    moments of both (within SAME_MOMENT once shifted), and the shift. Frames are taken
+    about once a second from each video's own start, so a trimmed copy's are taken at
+    other moments than the original's; only its scene changes, which both detect, are
+    the same moments. Those are the frames fit to compare."""
+    shifts = [theirs[f] - query[q] for q, f in pairs if q in query and f in theirs]
+    if not shifts or not theirs:
+        return 0, 0, 0.0
+    times = np.concatenate(([-np.inf], np.sort(np.fromiter(theirs.values(), float)), [np.inf]))
+    mine = np.fromiter(query.values(), float)
+    best = (0, 0, 0.0)
+    for shift, _ in Counter(round(s, 1) for s in shifts).most_common(8):
+        matched = len({q for q, f in pairs if q in query and f in theirs
+                       and abs(theirs[f] - query[q] - shift) <= SAME_MOMENT})
+        moved = mine + shift
+        at = np.searchsorted(times, moved)
+        near = np.minimum(times[at] - moved, moved - times[at - 1])
+        comparable = max(matched, int(np.count_nonzero(near <= SAME_MOMENT)))
+        if (matched, -comparable) > (best[0], -best[1]):
+            best = (matched, comparable, shift)
+    return best
+
+
 def decide(matches: list[FrameMatch], query_good: int, frame_counts: dict[int, int],
-           video: bool) -> list[Link]:
+           video: bool, moments: Moments | None = None) -> list[Link]:
     """Links from a query's frame matches. `frame_counts` holds each other item's
-    number of trustworthy frames; `query_good` the query's."""
+    number of trustworthy frames; `query_good` the query's. With `moments`, a video is
+    also a copy when two or more frames match at one time shift and they are at least
+    half of the frames taken at the same moments of both (a trimmed copy)."""
     candidates: dict[int, Candidate] = defaultdict(lambda: Candidate(0))
     for m in matches:
         if m.distance > MATCH_DISTANCE:
@@ -61,6 +106,7 @@ def decide(matches: list[FrameMatch], query_good: int, frame_counts: dict[int, i
         c.item = m.item
         c.query_frames.add(m.query_frame)
         c.their_frames.add(m.frame)
+        c.pairs.add((m.query_frame, m.frame))
         c.distance = min(c.distance, m.distance)
         if m.variant:
             c.via.add(m.variant)
@@ -79,6 +125,12 @@ def decide(matches: list[FrameMatch], query_good: int, frame_counts: dict[int, i
             enough = max(share_q, share_o) >= MIN_SHARE and len(c.query_frames) >= needed
             reason = (f"{len(c.query_frames)} of {query_good} frames match {len(c.their_frames)} of "
                       f"{frame_counts.get(c.item, 0)} (closest {c.distance} bits)")
+            if not enough and moments and c.item in moments.others:
+                matched, comparable, shift = aligned(c.pairs, moments.query, moments.others[c.item])
+                if matched >= 2 and matched / comparable >= MIN_SHARE:
+                    enough = True
+                    reason += (f"; {matched} of the {comparable} frames taken at the same moments of both match, "
+                               f"{abs(shift):.1f} s {'into the other' if shift >= 0 else 'into this one'}")
         else:
             enough = True
             reason = f"PDQ hashes {c.distance} bits apart (match at <= {MATCH_DISTANCE})"
