@@ -52,3 +52,29 @@ def test_a_crowd_of_copies_is_one_cluster_with_linear_links(tmp_path, monkeypatc
     log.sign_checkpoint()
     report = verify_log()
     assert report.ok, report.problems
+
+
+def test_a_link_names_the_part_of_the_other_picture_it_matched(tmp_path, monkeypatch):
+    """The index keeps only hashes; which of an item's hashes a query hit (its own, its 90%
+    centre, its middle band) is read back from its stored fingerprint."""
+    monkeypatch.setenv("MARSAD_STORAGE", str(tmp_path / "store"))
+    from marsad.cli.init import init_workspace
+    from marsad.core.fingerprints.base import FrameHash
+    from marsad.core.fingerprints.pdq import IMAGE_PARTS
+    from marsad.custody import log
+    from marsad.matching.service import Query, find_copies, match_item, record_fingerprint
+
+    init_workspace()
+    rng = np.random.default_rng(8)
+    own, *parts = (rng.integers(0, 256, 32, dtype=np.uint8).tobytes() for _ in range(1 + len(IMAGE_PARTS)))
+    item = _item(1)
+    with transaction.atomic():
+        log.lock_head()
+        record_fingerprint(item, "pdq", "test", [FrameHash(own, 100, extras=tuple(parts))])
+    match_item(item.sha256)
+    for k, name in enumerate(IMAGE_PARTS):
+        link, = find_copies(Query([FrameHash(parts[k], 100)], video=False))
+        assert link.item == item.pk
+        assert link.reason.endswith(f"against the other's {name}") if name else "against" not in link.reason, link
+    link, = find_copies(Query([FrameHash(own, 100)], video=False))
+    assert "against" not in link.reason

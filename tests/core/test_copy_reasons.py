@@ -55,3 +55,10 @@ def test_a_trimmed_copy_is_linked_by_the_frames_taken_at_the_same_moments_of_bot
     in_step = {i: float(i) for i in range(8)}
     intro = [FrameMatch(0, 7, 0, 4), FrameMatch(1, 7, 1, 6)]
     assert decide(intro, 8, {7: 8}, video=True, moments=Moments(in_step, {7: in_step})) == []
+
+
+def test_a_match_against_the_other_items_indexed_crop_says_which():
+    link, = decide([FrameMatch(0, 7, 0, 9, part="centre at 90%")], 1, {7: 1}, video=False)
+    assert link.reason == "PDQ hashes 9 bits apart (match at <= 31), against the other's centre at 90%"
+    link, = decide([FrameMatch(0, 7, 0, 9, variant="its mirror image", part="middle band")], 1, {7: 1}, video=False)
+    assert link.reason.endswith("found by searching with its mirror image, against the other's middle band")

@@ -188,7 +188,7 @@ def test_a_picture_with_plain_margins_is_cut_from_its_blurred_background_at_the_
 
     rng = np.random.default_rng(3)
     page = np.full((200, 160), 215, np.uint8)
-    page[20:180, 16:144] = rng.integers(0, 2, (160, 128)).astype(np.uint8) * 180 + 20  # the text
+    page[20:180, 8:152] = rng.integers(0, 2, (160, 144)).astype(np.uint8) * 180 + 20  # the text
     back = Image.fromarray(page).resize((256, 200)).filter(ImageFilter.GaussianBlur(12))
     framed = np.asarray(back).copy()
     framed[:, 48:208] = page  # the page pasted over a blurred, stretched copy of itself

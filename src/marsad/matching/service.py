@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from marsad.core.custody.leaves import digest
 from marsad.core.fingerprints.base import MATCH_DISTANCE, FrameHash
-from marsad.core.fingerprints.pdq import image_variant_name
-from marsad.core.fingerprints.video import video_variant_name
+from marsad.core.fingerprints.pdq import image_part_name, image_variant_name
+from marsad.core.fingerprints.video import video_part_name, video_variant_name
 from marsad.core.matching.copies import FrameMatch, Link, Moments, decide, frame_moments, good_frames
 from marsad.core.matching.index import as_rows
 from marsad.core.matching.persist import IndexFiles
@@ -88,14 +88,28 @@ def search(query: Query, radius: int = MATCH_DISTANCE, exclude: int | None = Non
             if probe not in seen:  # a stand-in repeats an earlier hash: searched (and named) once
                 seen.add(probe)
                 probes.append((i, variant, probe))
-    matches = []
+    matches, rows = [], []
     for (i, variant, _), hits in zip(probes, index.search_many([p for _, _, p in probes], radius)):
         for m in hits:  # one vectorised pass for all of a video's frames and their variants
             item_id, frame_no = (int(v) for v in owners[m.position])
             if item_id != exclude:
                 name = "" if variant == 0 else (video_variant_name if query.video else image_variant_name)(variant - 1)
                 matches.append(FrameMatch(i, item_id, frame_no, m.distance, variant=name))
+                rows.append(bytes(index.rows[m.position]))
+    _name_parts(matches, rows)
     return matches, len(good)
+
+
+def _name_parts(matches: list[FrameMatch], rows: list[bytes]) -> None:
+    """Say which of the other item's indexed hashes each match hit (its own, or a crop or
+    band kept beside it), from its stored fingerprint: the index keeps only the hashes."""
+    frames = {}
+    for fp in Fingerprint.objects.filter(item_id__in={m.item for m in matches}):
+        frames[fp.item_id] = (frames_of(fp), video_part_name if fp.algorithm != "pdq" else image_part_name)
+    for m, row in zip(matches, rows):
+        theirs, part_name = frames.get(m.item, ([], None))
+        if m.frame < len(theirs) and row != theirs[m.frame].hash and row in theirs[m.frame].extras:
+            m.part = part_name(theirs[m.frame].extras.index(row))
 
 
 def _trustworthy_frames(item_ids: set[int]) -> tuple[dict[int, int], dict[int, dict[int, float]]]:

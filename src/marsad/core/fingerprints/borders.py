@@ -69,7 +69,7 @@ def content_box(grey: np.ndarray, flat: float = 4.0, blurred: float = 1.0, relat
     return Crop(top, bottom, left, right)
 
 
-def snap_to_seams(steps: np.ndarray, start: int, end: int, reach: float = 0.1, seam: float = 8.0,
+def snap_to_seams(steps: np.ndarray, start: int, end: int, reach: float = 0.05, seam: float = 8.0,
                   contrast: float = 4.0) -> tuple[int, int]:
     """Move peeled edges outwards onto the seam between a blurred background and the
     picture. A picture's own smooth edge (the margin of a page, a sky) looks blurred too,
@@ -79,7 +79,7 @@ def snap_to_seams(steps: np.ndarray, start: int, end: int, reach: float = 0.1, s
     n = len(steps) + 1
     window = max(4, int(n * reach))
 
-    def outermost(lo: int, hi: int, first: bool) -> int | None:
+    def nearest(lo: int, hi: int, outwards_first: bool) -> int | None:
         lo, hi = max(0, lo), min(len(steps), hi)
         if hi - lo < 2:
             return None
@@ -87,14 +87,16 @@ def snap_to_seams(steps: np.ndarray, start: int, end: int, reach: float = 0.1, s
         jumps = np.flatnonzero(part >= max(seam, contrast * float(np.median(part))))
         if len(jumps) == 0:
             return None
-        return lo + int(jumps[0] if first else jumps[-1])
+        return lo + int(jumps[0] if outwards_first else jumps[-1])
 
-    # The picture's own first detail (a line of text) jumps too: the seam is the outermost.
+    # The jump at the peeled edge itself is the picture's own first detail (a line of text)
+    # or the seam already; beyond it, the nearest jump is the seam: a blurred background
+    # has none.
     if start > 0:
-        k = outermost(start - window - 1, start, first=True)
+        k = nearest(start - window - 1, start - 1, outwards_first=False)
         start = k + 1 if k is not None else start
     if end < n:
-        k = outermost(end - 1, end + window, first=False)
+        k = nearest(end, end + window, outwards_first=True)
         end = k + 1 if k is not None else end
     return start, end
 

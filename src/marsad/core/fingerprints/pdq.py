@@ -60,6 +60,15 @@ IMAGE_VARIANTS = ("its mirror image", "it rotated 90°", "it rotated 90° and mi
 BOXED_VARIANTS = ("the picture inside its borders", "the picture inside its borders, mirrored")
 
 
+# What each hash indexed beside a picture's own is, in the order `compute` makes them ("" for
+# the reduced whole picture: as good as the picture itself).
+IMAGE_PARTS = ("", "centre at 95%", "centre at 90%", "middle band", "small copy")
+
+
+def image_part_name(index: int) -> str:
+    return IMAGE_PARTS[index] if index < len(IMAGE_PARTS) else ""
+
+
 def image_variant_name(index: int) -> str:
     if index < len(IMAGE_VARIANTS):
         return IMAGE_VARIANTS[index]

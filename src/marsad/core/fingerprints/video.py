@@ -64,6 +64,14 @@ VIDEO_VARIANTS = ("its mirror image", "its middle band",
                   *(f"the picture cut by {round(100 * (1 - keep))}% across its borders" for keep in AXIS_CROPS))
 
 
+# What each hash indexed beside a frame's own is, in the order `compute` makes them.
+VIDEO_PARTS = ("centre at 95%", "centre at 90%", "middle band", "whole frame, borders kept")
+
+
+def video_part_name(index: int) -> str:
+    return VIDEO_PARTS[index] if index < len(VIDEO_PARTS) else ""
+
+
 def video_variant_name(index: int) -> str:
     return VIDEO_VARIANTS[min(index, len(VIDEO_VARIANTS) - 1)]
 

@@ -25,6 +25,7 @@ class FrameMatch:
     frame: int
     distance: int
     variant: str = ""  # the query's variant it was found by ("its mirror image", ...); "" for the query itself
+    part: str = ""  # the other item's indexed part it matched ("centre at 90%", ...); "" for its own hash
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,9 @@ class Candidate:
     their_frames: set[int] = field(default_factory=set)
     pairs: set[tuple[int, int]] = field(default_factory=set)  # (query frame, their frame) that match
     distance: int = 256
-    direct: bool = False  # some match needed no variant
+    direct: bool = False  # some match needed no variant and hit the other's own hash
     via: set[str] = field(default_factory=set)  # the variants matches were found by
+    parts: set[str] = field(default_factory=set)  # the other's indexed parts they hit
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,9 @@ def decide(matches: list[FrameMatch], query_good: int, frame_counts: dict[int, i
         c.distance = min(c.distance, m.distance)
         if m.variant:
             c.via.add(m.variant)
-        else:
+        if m.part:
+            c.parts.add(m.part)
+        if not m.variant and not m.part:
             c.direct = True
     links = []
     for c in candidates.values():
@@ -136,6 +140,8 @@ def decide(matches: list[FrameMatch], query_good: int, frame_counts: dict[int, i
             reason = f"PDQ hashes {c.distance} bits apart (match at <= {MATCH_DISTANCE})"
         if not c.direct and c.via:
             reason += f", found by searching with {' / '.join(sorted(c.via))}"
+        if not c.direct and c.parts:
+            reason += f", against the other's {' / '.join(sorted(c.parts))}"
         if enough:
             links.append(Link(c.item, c.distance, round(share_q, 3), round(share_o, 3), reason))
     return sorted(links, key=lambda link: (-max(link.share_query, link.share_other), link.distance))
