@@ -62,3 +62,11 @@ def test_a_match_against_the_other_items_indexed_crop_says_which():
     assert link.reason == "PDQ hashes 9 bits apart (match at <= 31), against the other's centre at 90%"
     link, = decide([FrameMatch(0, 7, 0, 9, variant="its mirror image", part="middle band")], 1, {7: 1}, video=False)
     assert link.reason.endswith("found by searching with its mirror image, against the other's middle band")
+
+
+def test_part_names_follow_the_fingerprint_version():
+    from marsad.core.fingerprints.video import VIDEO_PARTS, video_part_name
+
+    assert [video_part_name(k) for k in range(4)] == list(VIDEO_PARTS)
+    # Before version 3 a frame's reduced whole came first among its indexed hashes.
+    assert [video_part_name(k, "2") for k in range(5)] == ["", *VIDEO_PARTS]

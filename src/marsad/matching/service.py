@@ -105,11 +105,12 @@ def _name_parts(matches: list[FrameMatch], rows: list[bytes]) -> None:
     band kept beside it), from its stored fingerprint: the index keeps only the hashes."""
     frames = {}
     for fp in Fingerprint.objects.filter(item_id__in={m.item for m in matches}):
-        frames[fp.item_id] = (frames_of(fp), video_part_name if fp.algorithm != "pdq" else image_part_name)
+        frames[fp.item_id] = (frames_of(fp), fp.algorithm, fp.version)
     for m, row in zip(matches, rows):
-        theirs, part_name = frames.get(m.item, ([], None))
+        theirs, algorithm, version = frames.get(m.item, ([], "", ""))
         if m.frame < len(theirs) and row != theirs[m.frame].hash and row in theirs[m.frame].extras:
-            m.part = part_name(theirs[m.frame].extras.index(row))
+            k = theirs[m.frame].extras.index(row)
+            m.part = image_part_name(k) if algorithm == "pdq" else video_part_name(k, version)
 
 
 def _trustworthy_frames(item_ids: set[int]) -> tuple[dict[int, int], dict[int, dict[int, float]]]:

@@ -68,8 +68,11 @@ VIDEO_VARIANTS = ("its mirror image", "its middle band",
 VIDEO_PARTS = ("centre at 95%", "centre at 90%", "middle band", "whole frame, borders kept")
 
 
-def video_part_name(index: int) -> str:
-    return VIDEO_PARTS[index] if index < len(VIDEO_PARTS) else ""
+def video_part_name(index: int, version: str = "3") -> str:
+    """The name of a frame's indexed hash `index` in a fingerprint of `version`: before 3,
+    the reduced whole frame came first (as good as the frame's own hash)."""
+    names = VIDEO_PARTS if not version.isdigit() or int(version) >= 3 else ("", *VIDEO_PARTS)
+    return names[index] if index < len(names) else ""
 
 
 def video_variant_name(index: int) -> str:
