@@ -77,8 +77,10 @@ class Query:
     video: bool
 
 
-def search(query: Query, radius: int = MATCH_DISTANCE, exclude: int | None = None) -> tuple[list[FrameMatch], int]:
-    """Every index hit of the query's trustworthy frames (and their variants)."""
+def search(query: Query, radius: int = MATCH_DISTANCE,
+           exclude: int | None = None) -> tuple[list[FrameMatch], list[bytes], int]:
+    """Every index hit of the query's trustworthy frames (and their variants), the index
+    row each hit, and the number of trustworthy frames."""
     index, owners = index_files().load()
     good = good_frames([f.quality for f in query.frames])
     probes = []
@@ -96,39 +98,31 @@ def search(query: Query, radius: int = MATCH_DISTANCE, exclude: int | None = Non
                 name = "" if variant == 0 else (video_variant_name if query.video else image_variant_name)(variant - 1)
                 matches.append(FrameMatch(i, item_id, frame_no, m.distance, variant=name))
                 rows.append(bytes(index.rows[m.position]))
-    _name_parts(matches, rows)
-    return matches, len(good)
+    return matches, rows, len(good)
 
 
-def _name_parts(matches: list[FrameMatch], rows: list[bytes]) -> None:
+def _name_parts(matches: list[FrameMatch], rows: list[bytes], fingerprints: dict[int, Fingerprint],
+                frames: dict[int, list[FrameHash]]) -> None:
     """Say which of the other item's indexed hashes each match hit (its own, or a crop or
     band kept beside it), from its stored fingerprint: the index keeps only the hashes."""
-    frames = {}
-    for fp in Fingerprint.objects.filter(item_id__in={m.item for m in matches}):
-        frames[fp.item_id] = (frames_of(fp), fp.algorithm, fp.version)
     for m, row in zip(matches, rows):
-        theirs, algorithm, version = frames.get(m.item, ([], "", ""))
+        theirs = frames.get(m.item, [])
         if m.frame < len(theirs) and row != theirs[m.frame].hash and row in theirs[m.frame].extras:
             k = theirs[m.frame].extras.index(row)
-            m.part = image_part_name(k) if algorithm == "pdq" else video_part_name(k, version)
-
-
-def _trustworthy_frames(item_ids: set[int]) -> tuple[dict[int, int], dict[int, dict[int, float]]]:
-    """Each item's number of trustworthy frames, and when each was taken."""
-    counts, moments = {}, {}
-    rows = Fingerprint.objects.filter(item_id__in=item_ids).values_list("item_id", "qualities", "seconds")
-    for item_id, qualities, seconds in rows:
-        good = good_frames(list(bytes(qualities)))
-        taken = np.frombuffer(bytes(seconds), np.float32)
-        counts[item_id] = len(good)
-        moments[item_id] = {i: float(taken[i]) for i in good if i < len(taken)}
-    return counts, moments
+            fp = fingerprints[m.item]
+            m.part = image_part_name(k) if fp.algorithm == "pdq" else video_part_name(k, fp.version)
 
 
 def find_copies(query: Query, exclude: int | None = None) -> list[Link]:
-    matches, good = search(query, exclude=exclude)
-    counts, moments = _trustworthy_frames({m.item for m in matches})
-    timing = Moments(frame_moments(query.frames), moments) if query.video else None
+    matches, rows, good = search(query, exclude=exclude)
+    fingerprints = {fp.item_id: fp for fp in Fingerprint.objects.filter(item_id__in={m.item for m in matches})}
+    frames = {item_id: frames_of(fp) for item_id, fp in fingerprints.items()}
+    _name_parts(matches, rows, fingerprints, frames)
+    counts = {item_id: len(good_frames([f.quality for f in theirs])) for item_id, theirs in frames.items()}
+    timing = None
+    if query.video:
+        timing = Moments(frame_moments(query.frames),
+                         {item_id: frame_moments(theirs) for item_id, theirs in frames.items()})
     return decide(matches, good, counts, query.video, timing)
 
 

@@ -168,15 +168,14 @@ class VideoPDQ:
         pairs = (None, None)
         if crop and crop.top > 0 and crop.left > 0:
             pairs = (Crop(0, whole.bottom, crop.left, crop.right), Crop(crop.top, crop.bottom, 0, whole.right))
-        full = None
-        out = []
-        for box in (whole, wide, *pairs):
-            if box is None:
-                out += [full, full]
-                continue
+        def and_band(box: Crop) -> list[bytes]:
             pixels = cut(box)
-            out += [hash_of(pixels), hash_of(middle_band(pixels))]
-            full = full or out[0]
+            return [hash_of(pixels), hash_of(middle_band(pixels))]
+
+        out = and_band(whole)
+        full = out[0]
+        for box in (wide, *pairs):
+            out += and_band(box) if box else [full, full]
         cuts = [full] * len(AXIS_CROPS)
         if crop and (crop.top > 0) != (crop.left > 0):  # borders on one axis only
             h, w = small.shape[:2]
