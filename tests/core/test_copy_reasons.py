@@ -17,16 +17,23 @@ def test_a_direct_match_needs_no_explanation_of_variants():
 
 
 def test_variant_names_follow_the_order_they_are_made_in():
-    assert [image_variant_name(i) for i in (0, 4, 7, 8, 9, 10, 11)] == [
-        "its mirror image", "it flipped upside down", "its middle band", "a small copy of it",
-        "the picture inside its borders", "the picture inside its borders, mirrored", "the picture inside its borders"]
+    shapes = ["its centre at 16:9", "its centre at 3:2", "its centre at 4:3", "its centre at 1:1",
+              "its centre at 3:4", "its centre at 2:3", "its centre at 9:16"]
+    boxed = ["the picture inside its borders", "the picture inside its borders, mirrored", "the picture inside its borders"]
+    assert [image_variant_name(i) for i in (0, 4, 7, 8)] == [
+        "its mirror image", "it flipped upside down", "its middle band", "a small copy of it"]
+    assert [image_variant_name(i) for i in range(9, 19)] == shapes + boxed
+    # Fingerprints made before the centres at common shapes went straight on to the boxes.
+    assert [image_variant_name(i, "pdqhash-0.2.3") for i in (8, 9, 10, 11)] == ["a small copy of it", *boxed]
+
     whole, wider = "the whole frame, borders kept", "the picture inside its wider border (a caption or logo laid over a border)"
     sides, rows = "the picture inside its side borders only", "the picture inside its top and bottom borders only"
-    assert [video_variant_name(i) for i in range(13)] == [
-        "its mirror image", "its middle band", whole, f"the middle band of {whole}", wider,
-        f"the middle band of {wider}", sides, f"the middle band of {sides}", rows, f"the middle band of {rows}",
-        "the picture cut by 5% across its borders", "the picture cut by 10% across its borders",
-        "the picture cut by 10% across its borders"]
+    borders = [whole, f"the middle band of {whole}", wider, f"the middle band of {wider}", sides,
+               f"the middle band of {sides}", rows, f"the middle band of {rows}",
+               "the picture cut by 5% across its borders", "the picture cut by 10% across its borders",
+               "the picture cut by 10% across its borders"]
+    assert [video_variant_name(i) for i in range(20)] == ["its mirror image", "its middle band", *shapes, *borders]
+    assert [video_variant_name(i, "3") for i in range(13)] == ["its mirror image", "its middle band", *borders]
 
 
 def test_a_short_clip_is_linked_by_its_one_trustworthy_frame_a_long_one_needs_two():

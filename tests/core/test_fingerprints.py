@@ -225,3 +225,99 @@ def test_a_logo_that_misleads_the_border_finder_is_left_out_by_the_whole_frame_b
     near = {k: sorted(min(distance(c.variants[k - 1], o.extras[-1] if k == band else o.hash) for o in original)
                       for c in copy) for k in (band, whole)}
     assert near[band][len(copy) // 2] + 8 <= near[whole][len(copy) // 2], near
+
+
+def _faded_to_sky(frames, fade=40):
+    """Frames whose sides fade into a plain sky over `fade` px, as much footage's do (a scene
+    before a wall or the sky): a blurred copy set around them shows no seam to cut at."""
+    import numpy as np
+
+    width = frames[0].shape[1]
+    x = np.arange(width)
+    weight = np.clip(np.minimum(x, width - 1 - x) / fade, 0, 1)[None, :, None]
+    sky = np.array([120, 150, 190], np.float32)
+    return [np.ascontiguousarray((f * weight + sky * (1 - weight)).astype(np.uint8)) for f in frames]
+
+
+def _on_blurred_background(picture, width):
+    """The picture set in the middle of a wider frame filled with a blurred, stretched copy of it."""
+    import numpy as np
+    from PIL import Image, ImageFilter
+
+    height, own = picture.shape[:2]
+    back = np.asarray(Image.fromarray(picture).resize((width, height)).filter(ImageFilter.GaussianBlur(20))).copy()
+    left = (width - own) // 2
+    back[:, left : left + own] = picture
+    return np.ascontiguousarray(back)
+
+
+def test_a_vertical_phone_video_reposted_in_a_landscape_frame_is_searched_by_its_centre_at_9_16(tmp_path):
+    """The commonest re-post of a phone video: the vertical picture in a 16:9 frame over a
+    blurred, stretched copy of itself. The centre of the frame at the picture's own shape
+    is the picture itself."""
+    from marsad.core.fingerprints.video import VIDEO_VARIANTS
+
+    frames = _faded_to_sky(_textured_frames(40, width=180, height=320), fade=70)
+    _write(tmp_path / "phone.mp4", frames, (180, 320))
+    _write(tmp_path / "reposted.mp4", [_on_blurred_background(f, 568) for f in frames], (568, 320))
+    original = {f.seconds: f for f in VideoPDQ().compute(tmp_path / "phone.mp4")}
+    copy = VideoPDQ().compute(tmp_path / "reposted.mp4")
+    centre = VIDEO_VARIANTS.index("its centre at 9:16")
+    # The original's sky peels like a border, so its whole frame is the hash kept beside its own.
+    near = [min(distance(f.variants[centre], h) for h in (original[f.seconds].hash, *original[f.seconds].extras))
+            for f in copy if f.seconds in original]
+    assert len(near) >= 12 and sorted(near)[len(near) // 2] <= 8 and max(near) <= 16, near
+    links = _video_links(original.values(), copy)
+    assert links and min(links[0].share_query, links[0].share_other) >= 0.5, links
+
+
+def test_a_wall_filmed_in_16_9_and_set_on_its_blurred_copy_is_found_by_its_centre(testdata, tmp_path):
+    """The vPDQ "doorknob" clip is a smooth wall: set on a blurred copy of itself, no border
+    can be told from the picture, and only the frame's centre at 16:9 finds it."""
+    import av
+    import numpy as np
+
+    from marsad.core.fingerprints.regions import ASPECTS
+
+    with av.open(str(testdata / "vpdq" / "videos" / "doorknob-hd-no-bar.mp4")) as src:
+        frames = [np.asarray(f.to_image().resize((640, 360))) for f in src.decode(video=0)][::3]
+    _write(tmp_path / "wall.mp4", frames, (640, 360))
+    _write(tmp_path / "posted.mp4", [_on_blurred_background(f, 1024) for f in frames], (1024, 360))
+    original = VideoPDQ().compute(tmp_path / "wall.mp4")
+    copy = VideoPDQ().compute(tmp_path / "posted.mp4")
+    links = _video_links(original, copy)
+    assert links and "its centre at 16:9" in links[0].reason, links
+    shapes = slice(2, 2 + len(ASPECTS))
+    bare = [f.__class__(f.hash, f.quality, f.seconds, f.variants[: shapes.start] + f.variants[shapes.stop :], f.extras)
+            for f in copy]
+    assert not _video_links(original, bare)
+
+
+def test_a_square_photo_on_a_blurred_16_9_background_is_found_by_its_centre_at_1_1(tmp_path):
+    from PIL import Image
+
+    from marsad.core.fingerprints.pdq import IMAGE_VARIANTS
+
+    photo = _faded_to_sky(_textured_frames(1, width=300, height=300, seed=9))[0]
+    Image.fromarray(photo).save(tmp_path / "photo.png")
+    Image.fromarray(_on_blurred_background(photo, 534)).save(tmp_path / "posted.png")
+    original = PDQ().compute(tmp_path / "photo.png")[0]
+    posted = PDQ().compute(tmp_path / "posted.png")[0]
+    centre = posted.variants[IMAGE_VARIANTS.index("its centre at 1:1")]
+    assert distance(centre, original.hash) <= 8
+    others = [posted.hash, *(v for k, v in enumerate(posted.variants) if v != centre)]
+    assert min(distance(v, h) for v in others for h in (original.hash, *original.extras)) > 31
+
+
+def test_a_short_clip_is_sampled_four_times_a_second_a_long_one_about_once(tmp_path):
+    import numpy as np
+
+    still = _textured_frames(1, width=200, height=96)[0]
+    frames = [np.ascontiguousarray(still[:, n // 4 : n // 4 + 160]) for n in range(160)]  # a slow pan, 10 a second
+    _write(tmp_path / "short.mp4", frames[:40], (160, 96))
+    _write(tmp_path / "long.mp4", frames, (160, 96))
+    hasher = VideoPDQ(drop_similar=False, with_variants=False)
+    short = [f.seconds for f in hasher.compute(tmp_path / "short.mp4")]
+    long = [f.seconds for f in hasher.compute(tmp_path / "long.mp4")]
+    assert len(short) >= 12 and np.median(np.diff(short)) <= 0.3, short
+    assert 0.9 <= np.median(np.diff(long)) <= 1.1 and len(long) <= 20, long

@@ -20,7 +20,7 @@ def _query_for(target: str):
     from marsad.core.mediatype import detect_mime, kind_of
     from marsad.evidence.views import ItemNotFound, find_item
     from marsad.matching.models import Fingerprint
-    from marsad.matching.service import Query, frames_of
+    from marsad.matching.service import Query
 
     if os.path.isfile(target):
         kind = kind_of(detect_mime(target)).value
@@ -38,7 +38,7 @@ def _query_for(target: str):
     fp = Fingerprint.objects.filter(item=item).first()
     if fp is None:
         raise click.ClickException(f"item {item.sha256[:16]} has no fingerprint (analysis pending or failed)")
-    return Query(frames_of(fp), fp.algorithm != "pdq"), item
+    return Query.of(fp), item
 
 
 @click.command("similar")

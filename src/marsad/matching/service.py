@@ -75,6 +75,11 @@ def _split(packed: bytes, frames: int, i: int) -> tuple[bytes, ...]:
 class Query:
     frames: list[FrameHash]
     video: bool
+    version: str = ""  # of the fingerprinter that made the frames; "" for the current one
+
+    @classmethod
+    def of(cls, fp: Fingerprint) -> Query:
+        return cls(frames_of(fp), fp.algorithm != "pdq", fp.version)
 
 
 def search(query: Query, radius: int = MATCH_DISTANCE,
@@ -95,7 +100,8 @@ def search(query: Query, radius: int = MATCH_DISTANCE,
         for m in hits:  # one vectorised pass for all of a video's frames and their variants
             item_id, frame_no = (int(v) for v in owners[m.position])
             if item_id != exclude:
-                name = "" if variant == 0 else (video_variant_name if query.video else image_variant_name)(variant - 1)
+                name = "" if variant == 0 else (video_variant_name if query.video else image_variant_name)(
+                    variant - 1, query.version)
                 matches.append(FrameMatch(i, item_id, frame_no, m.distance, variant=name))
                 rows.append(bytes(index.rows[m.position]))
     return matches, rows, len(good)
@@ -148,7 +154,7 @@ def match_item(sha256: str) -> dict[str, Any]:
     for fp in fps:
         frames = frames_of(fp)
         with files.writing():
-            links = find_copies(Query(frames, fp.algorithm != "pdq"), exclude=fp.item_id)
+            links = find_copies(Query(frames, fp.algorithm != "pdq", fp.version), exclude=fp.item_id)
             with transaction.atomic():
                 log.lock_head()
                 for link in links_to_record(links):

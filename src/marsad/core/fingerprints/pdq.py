@@ -15,7 +15,7 @@ from PIL import Image, ImageOps
 
 from .base import FingerprintFailed, FrameHash, pack_bits
 from .borders import Crop, bars_box, content_box
-from .regions import hash_of, indexed, mirrored, reduced, turned
+from .regions import ASPECTS, aspect_name, background_boxes, hash_of, indexed, mirrored, reduced, turned
 
 # Decoding huge images only to shrink them to 512 px wastes time: draft mode lets
 # JPEG decode at 1/2..1/8 scale, which PDQ's own downsampling makes harmless.
@@ -56,7 +56,8 @@ def border_candidates(peeled: Crop, whole: Crop) -> list[Crop]:
 # found around the picture, the picture inside it and its mirror.
 IMAGE_VARIANTS = ("its mirror image", "it rotated 90°", "it rotated 90° and mirrored", "it rotated 180°",
                   "it flipped upside down", "it rotated 270°", "it rotated 270° and mirrored", "its middle band",
-                  "a small copy of it")
+                  "a small copy of it", *(aspect_name(k) for k in range(len(ASPECTS))))
+BEFORE_ASPECTS = 9  # fingerprints of version 1 had no centres at common shapes
 BOXED_VARIANTS = ("the picture inside its borders", "the picture inside its borders, mirrored")
 
 
@@ -69,15 +70,25 @@ def image_part_name(index: int) -> str:
     return IMAGE_PARTS[index] if index < len(IMAGE_PARTS) else ""
 
 
-def image_variant_name(index: int) -> str:
-    if index < len(IMAGE_VARIANTS):
-        return IMAGE_VARIANTS[index]
-    return BOXED_VARIANTS[(index - len(IMAGE_VARIANTS)) % 2]
+def image_variant_name(index: int, version: str = "") -> str:
+    """The name of search variant `index` of an image fingerprinted by `version` of PDQ
+    (by default, this one)."""
+    named = IMAGE_VARIANTS if _ours(version or PDQ.version) >= 2 else IMAGE_VARIANTS[:BEFORE_ASPECTS]
+    if index < len(named):
+        return named[index]
+    return BOXED_VARIANTS[(index - len(named)) % 2]
+
+
+def _ours(version: str) -> int:
+    """Our own revision of the variants in a version string like "pdqhash-0.2.3/2" (1 before
+    it was written there)."""
+    _, _, ours = version.partition("/")
+    return int(ours) if ours.isdigit() else 1
 
 
 class PDQ:
     name = "pdq"
-    version = "pdqhash-" + getattr(pdqhash, "__version__", "0.2")
+    version = "pdqhash-" + getattr(pdqhash, "__version__", "0.2") + "/2"  # /2: centres at common shapes
 
     def applies(self, kind: str) -> bool:
         return kind == "image"
@@ -95,6 +106,8 @@ class PDQ:
         variants = turned(small) + [extras[-1]]  # rotations, mirrors and the middle band
         tiny = hash_of(reduced(rgb, TINY_SIDE))  # a small picture and its half-size copy meet here
         extras, variants = extras + [tiny], variants + [tiny]
+        for box in background_boxes(small, *rgb.shape[:2]):  # the own hash stands in where none applies
+            variants.append(hash_of(reduced(rgb[box.top : box.bottom, box.left : box.right])) if box else own.hash)
         grey = np.asarray(Image.fromarray(rgb).convert("L"))
         whole = Crop(0, rgb.shape[0], 0, rgb.shape[1])
         for box in dict.fromkeys((bars_box(grey), *border_candidates(content_box(grey), whole))):

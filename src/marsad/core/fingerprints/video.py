@@ -17,13 +17,17 @@ import numpy as np
 import pdqhash
 
 from .base import FingerprintFailed, FrameHash, distance, pack_bits
-from .borders import Crop, content_box
-from .regions import SMALL_SIDE, hash_of, middle_band, mirrored, parts, reduced
+from .borders import Crop, bars_box, content_box
+from .regions import ASPECTS, SMALL_SIDE, aspect_name, background_boxes, hash_of, middle_band, mirrored, parts, reduced
 
 SCENE_SIZE = 16  # side of the grey thumbnail used to spot scene changes
 SCENE_CHANGE = 24.0  # mean absolute difference (0-255) that marks a new scene
 SAME_FRAME_DISTANCE = 8  # a kept frame this close to the previous one is dropped
 MAX_LOOKAHEAD = 600  # packets held at most while looking for the next keyframe
+# A frame about once a second; a short clip more often, at least 12 frames, so that it has
+# frames enough to be matched on, and a trimmed copy of it, sampled from its own start, still
+# meets frames taken close to the same moments: (under this many seconds, a frame this often).
+SHORT_CLIPS = ((6.0, 0.25), (12.0, 0.5))
 
 
 def _downscale(frame: av.VideoFrame, crop: Crop) -> Callable[[Crop], np.ndarray]:
@@ -59,9 +63,10 @@ BORDER_BOXES = ("the whole frame, borders kept",
                 "the picture inside its side borders only", "the picture inside its top and bottom borders only")
 AXIS_CROPS = (0.95, 0.90)
 # What each of a frame's search variants is, in the order `compute` makes them.
-VIDEO_VARIANTS = ("its mirror image", "its middle band",
+VIDEO_VARIANTS = ("its mirror image", "its middle band", *(aspect_name(k) for k in range(len(ASPECTS))),
                   *(name for box in BORDER_BOXES for name in (box, f"the middle band of {box}")),
                   *(f"the picture cut by {round(100 * (1 - keep))}% across its borders" for keep in AXIS_CROPS))
+ASPECTS_FROM = 4  # the first version with the centres at common shapes (after the band)
 
 
 # What each hash indexed beside a frame's own is, in the order `compute` makes them.
@@ -75,17 +80,23 @@ def video_part_name(index: int, version: str = "3") -> str:
     return names[index] if index < len(names) else ""
 
 
-def video_variant_name(index: int) -> str:
-    return VIDEO_VARIANTS[min(index, len(VIDEO_VARIANTS) - 1)]
+def video_variant_name(index: int, version: str = "") -> str:
+    """The name of search variant `index` of a frame fingerprinted by `version` (by default,
+    this one)."""
+    version = version or VideoPDQ.version
+    names = VIDEO_VARIANTS
+    if version.isdigit() and int(version) < ASPECTS_FROM:
+        names = VIDEO_VARIANTS[:2] + VIDEO_VARIANTS[2 + len(ASPECTS):]
+    return names[min(index, len(names) - 1)]
 
 
 class VideoPDQ:
     name = "vpdq"
-    version = "3"  # 3: hashed at the regions' size; the whole frame's band and one-axis borders searched with
+    version = "4"  # 4: centres at common shapes searched with; short videos sampled more often
 
-    def __init__(self, interval: float = 1.0, trim_borders: bool = True, drop_similar: bool = True,
+    def __init__(self, interval: float | None = None, trim_borders: bool = True, drop_similar: bool = True,
                  with_variants: bool = True) -> None:
-        self.interval = interval
+        self.interval = interval  # None: by the video's length (see SHORT_CLIPS)
         self.trim_borders = trim_borders
         self.drop_similar = drop_similar
         self.with_variants = with_variants
@@ -102,7 +113,10 @@ class VideoPDQ:
             stream.codec_context.skip_frame = "NONKEY"
             for n, frame in enumerate(container.decode(stream)):
                 grey = frame.to_ndarray(format="gray")
-                boxes.append(content_box(grey))
+                box = content_box(grey)
+                if box == Crop(0, grey.shape[0], 0, grey.shape[1]):  # a smooth picture (a wall) peels
+                    box = bars_box(grey)  # all over, so is kept whole: its plain bars are still bars
+                boxes.append(box)
                 if n >= 12:
                     break
         if not boxes:
@@ -188,6 +202,30 @@ class VideoPDQ:
                     cuts[k] = hash_of(small[:, dx : w - dx])
         return (*out, *cuts)
 
+    def _variants(self, cut: Callable[[Crop], np.ndarray], pixels: np.ndarray, crop: Crop | None,
+                  wide: Crop | None, whole: Crop, own: bytes) -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
+        """A frame's hashes searched with and indexed beside its own (see `regions`); the own
+        hash stands in for a variant that does not apply."""
+        extras = tuple(parts(pixels))
+        boxes = background_boxes(cut(whole) if crop else pixels, whole.bottom, whole.right)
+        variants = (mirrored(pixels), extras[-1], *(hash_of(cut(box)) if box else own for box in boxes))
+        if crop or wide:
+            full, *others = self._border_variants(cut, pixels, crop, wide, whole)
+            variants += (full, *others)
+            if crop:  # the whole frame is indexed too
+                extras += (full,)
+        return variants, extras
+
+    def _interval(self, container, stream) -> float:
+        if self.interval:
+            return self.interval
+        seconds = container.duration / av.time_base if container.duration else None
+        if seconds is None and stream.duration and stream.time_base:
+            seconds = float(stream.duration * stream.time_base)
+        if seconds is None:  # unknown length (a damaged or streamed file): the usual rate
+            return 1.0
+        return next((every for under, every in SHORT_CLIPS if seconds < under), 1.0)
+
     def _hash_frames(self, path: str, crop: Crop | None, wide: Crop | None = None) -> list[FrameHash]:
         hashes: list[FrameHash] = []
         next_due = 0.0
@@ -196,6 +234,7 @@ class VideoPDQ:
             if not container.streams.video:
                 raise FingerprintFailed("no video stream")
             stream = container.streams.video[0]
+            interval = self._interval(container, stream)
             # Decoding every frame is the cost; frames nobody references (B-frames) and the
             # deblocking filter can be skipped without moving a PDQ hash past a few bits.
             stream.codec_context.options = {"skip_loop_filter": "all"}
@@ -211,21 +250,13 @@ class VideoPDQ:
                 cut = _downscale(frame, crop or whole)
                 pixels = cut(crop or whole)
                 bits, quality = pdqhash.compute(pixels)
-                variants, extras = (), ()
-                if self.with_variants:  # see `regions`: indexed beside the frame, and searched with
-                    extras = tuple(parts(pixels))  # the whole picture's hash is the frame's own
-                    variants = (mirrored(pixels), extras[-1])
-                    if crop or wide:
-                        full, *others = self._border_variants(cut, pixels, crop, wide, whole)
-                        variants += (full, *others)
-                        if crop:  # the whole frame is indexed too
-                            extras += (full,)
-                h = FrameHash(pack_bits(bits), int(quality), round(seconds, 3), variants, extras)
+                own = pack_bits(bits)
                 if seconds + 1e-6 >= next_due:
-                    next_due = (int(seconds / self.interval) + 1) * self.interval
-                if self.drop_similar and hashes and distance(hashes[-1].hash, h.hash) <= SAME_FRAME_DISTANCE:
-                    continue
-                hashes.append(h)
+                    next_due = (int(seconds / interval + 1e-6) + 1) * interval
+                if self.drop_similar and hashes and distance(hashes[-1].hash, own) <= SAME_FRAME_DISTANCE:
+                    continue  # before the variants are made: a still shot costs one hash a sample
+                variants, extras = self._variants(cut, pixels, crop, wide, whole, own) if self.with_variants else ((), ())
+                hashes.append(FrameHash(own, int(quality), round(seconds, 3), variants, extras))
         if not hashes:
             raise FingerprintFailed("no decodable frame")
         return hashes

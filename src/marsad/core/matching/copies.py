@@ -15,7 +15,9 @@ from marsad.core.fingerprints.base import MATCH_DISTANCE, MIN_QUALITY, FrameHash
 
 MIN_SHARE = 0.5  # a video is a copy when half of one side's frames match the other
 SHORT_CLIP = 2  # trustworthy frames at most in a clip that one matching frame can link
-SAME_MOMENT = 0.1  # seconds: frames this close, once the videos are aligned, show the same moment
+# Seconds: frames this close, once the videos are aligned, show the same moment. About a frame
+# at 25-30 fps: footage that changes from frame to frame matches only at the very same frame.
+SAME_MOMENT = 0.04
 
 
 @dataclass
@@ -82,7 +84,7 @@ def aligned(pairs: set[tuple[int, int]], query: dict[int, float], theirs: dict[i
     times = np.concatenate(([-np.inf], np.sort(np.fromiter(theirs.values(), float)), [np.inf]))
     mine = np.fromiter(query.values(), float)
     best = (0, 0, 0.0)
-    for shift, _ in Counter(round(s, 1) for s in shifts).most_common(8):
+    for shift, _ in Counter(round(s, 2) for s in shifts).most_common(8):
         matched = len({q for q, f in pairs if q in query and f in theirs
                        and abs(theirs[f] - query[q] - shift) <= SAME_MOMENT})
         moved = mine + shift
