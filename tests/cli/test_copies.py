@@ -73,3 +73,8 @@ def test_a_lost_or_damaged_index_is_rebuilt_from_the_database(marsad, samples, t
     assert failed.returncode != 0
     marsad.run("index", "rebuild")
     assert [s["sha256"] for s in marsad.json("similar", str(copy))] == [original]
+
+    # Fingerprints made by this release are current: nothing to fingerprint again.
+    report = marsad.json("index", "refingerprint")
+    assert report == {"refingerprinted": [], "failed": {}, "current": 1, "new_links": 0}
+    assert "0 item(s)" in marsad.run("index", "refingerprint").stdout

@@ -35,7 +35,7 @@ def _query_for(target: str):
         item = find_item(target)
     except ItemNotFound as e:
         raise click.ClickException(f"{target}: not a file, and {e}") from e
-    fp = Fingerprint.objects.filter(item=item).first()
+    fp = Fingerprint.objects.filter(item=item).first()  # the current one
     if fp is None:
         raise click.ClickException(f"item {item.sha256[:16]} has no fingerprint (analysis pending or failed)")
     return Query.of(fp), item
@@ -137,6 +137,28 @@ def index_rebuild_command() -> None:
     count = rebuild_index()
     index, _ = index_files().load()
     click.echo(f"Indexed {count:,} hashes ({index.method}) in {time.perf_counter() - started:.1f} s.")
+
+
+@index_group.command("refingerprint")
+@home_option
+@click.option("--json", "as_json", is_flag=True)
+def index_refingerprint_command(as_json: bool) -> None:
+    """Fingerprint again the items an older version fingerprinted, then match them again."""
+    setup_django()
+    from marsad.matching.service import refingerprint
+
+    started = time.perf_counter()
+    report = refingerprint()
+    if as_json:
+        click.echo(json.dumps({"refingerprinted": report.done, "failed": report.failed, "current": report.current,
+                               "new_links": report.links}, indent=1))
+    else:
+        click.echo(f"Fingerprinted again {len(report.done):,} item(s) in {time.perf_counter() - started:.1f} s "
+                   f"({report.current:,} already current); {report.links:,} new copy link(s).")
+        for sha, why in report.failed.items():
+            click.echo(f"  not fingerprinted again, its old fingerprint kept: {sha[:16]}: {why}", err=True)
+    if report.failed:
+        raise SystemExit(1)
 
 
 COMMANDS = [similar_command, copies_command, index_group]

@@ -202,7 +202,7 @@ def _row_checks() -> list[tuple[str, Any, Callable[[Any, dict], str | None]]]:
         return None
 
     return [
-        ("fingerprint", Fingerprint.objects.select_related("item"), fingerprint_matches),
+        ("fingerprint", Fingerprint.every.select_related("item"), fingerprint_matches),
         ("link", CopyLink.objects.select_related("a", "b"), link_matches),
         ("ingest", Item.objects.all(), item_matches),
         ("capture", Capture.objects.select_related("item"), capture_matches),

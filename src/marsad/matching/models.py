@@ -5,8 +5,15 @@ from django.db import models
 from marsad.evidence.models import Item
 
 
+class CurrentFingerprints(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(superseded=False)
+
+
 class Fingerprint(models.Model):
-    """An item's perceptual hashes: one for an image, a sequence for a video."""
+    """An item's perceptual hashes: one for an image, a sequence for a video. A newer
+    version of the fingerprinter supersedes it (`marsad index refingerprint`); the old one
+    is kept, as its event is in the log. `objects` holds the current ones, `every` all."""
 
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="fingerprints")
     algorithm = models.CharField(max_length=16)
@@ -18,11 +25,17 @@ class Fingerprint(models.Model):
     extras = models.BinaryField(default=b"", help_text="Crop and band hashes, indexed beside each frame's hash.")
     indexed = models.BooleanField(default=False)
     match_error = models.TextField(blank=True, help_text="Why matching failed (then it is not retried).")
+    superseded = models.BooleanField(default=False, help_text="Replaced by a later version's fingerprint.")
     created = models.DateTimeField()
     log_index = models.BigIntegerField(unique=True)
 
+    objects = CurrentFingerprints()
+    every = models.Manager()
+
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["item", "algorithm"], name="one_fingerprint_per_algorithm")]
+        base_manager_name = "every"
+        constraints = [models.UniqueConstraint(fields=["item", "algorithm"], condition=models.Q(superseded=False),
+                                               name="one_current_fingerprint_per_algorithm")]
 
 
 class CopyLink(models.Model):

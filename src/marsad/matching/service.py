@@ -6,7 +6,8 @@ copies analysed at the same moment by two workers still find each other.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -34,15 +35,21 @@ def index_files() -> IndexFiles:
     return IndexFiles(settings.WORKSPACE.home / "index" / "hashes")
 
 
-def record_fingerprint(item: Item, algorithm: str, version: str, frames: list[FrameHash]) -> Fingerprint:
-    """Store an item's hashes with their custody event (inside the analysis transaction)."""
+def record_fingerprint(item: Item, algorithm: str, version: str, frames: list[FrameHash],
+                       replaces: Fingerprint | None = None) -> Fingerprint:
+    """Store an item's hashes with their custody event (inside the analysis transaction);
+    `replaces`: the older fingerprint they supersede, kept and named in the event."""
     hashes = b"".join(f.hash for f in frames)
+    outputs = {"algorithm": algorithm, "frames": len(frames), "hashes": digest(hashes.hex())}
+    if replaces is not None:
+        Fingerprint.objects.filter(pk=replaces.pk).update(superseded=True, indexed=False)
+        outputs["replaces"] = {"version": replaces.version, "log_index": replaces.log_index}
     entry = log.record(
         "fingerprint",
         item=item.sha256,
         tool={"name": algorithm, "version": version},
         inputs=[{"sha256": item.sha256}],
-        outputs=[{"algorithm": algorithm, "frames": len(frames), "hashes": digest(hashes.hex())}],
+        outputs=[outputs],
     )
     return Fingerprint.objects.create(
         item=item, algorithm=algorithm, version=version, hashes=hashes,
@@ -184,6 +191,52 @@ def rebuild_index() -> int:
             owners += o
         files.rebuild(as_rows(hashes), np.array(owners, np.int64))  # (rebuild shapes the owners)
     return len(hashes)
+
+
+@dataclass
+class Refingerprinted:
+    done: list[str] = field(default_factory=list)  # items fingerprinted again
+    failed: dict[str, str] = field(default_factory=dict)  # item: why (its old fingerprint stays)
+    current: int = 0  # fingerprints already made by the current version
+    links: int = 0  # copy links the new fingerprints found
+
+
+def refingerprint(progress: Callable[[str], None] = lambda sha: None) -> Refingerprinted:
+    """Fingerprint again every item fingerprinted by an older version of its fingerprinter
+    (a new release finds copies the old one missed). Each new fingerprint is a custody event
+    naming the one it supersedes, which is kept. The index is then rebuilt without the old
+    hashes and the items are matched again: copies found by the new fingerprints are linked;
+    links already recorded stay, being events in the log."""
+    from marsad import registry
+    from marsad.core.fingerprints.base import FingerprintFailed
+    from marsad.core.store import StoreError
+    from marsad.evidence.ingest import store
+
+    report = Refingerprinted()
+    current = {f.name: f for f in registry.fingerprinters().values()}
+    blob_store = store()
+    for fp in Fingerprint.objects.select_related("item").order_by("pk").iterator():
+        fingerprinter = current.get(fp.algorithm)
+        if fingerprinter is None or fp.version == fingerprinter.version:
+            report.current += fingerprinter is not None
+            continue
+        try:  # the bytes fingerprinted must be the evidence's: a damaged blob is not hashed anew
+            if blob_store.digest(fp.item.sha256)[0] != fp.item.sha256:
+                raise StoreError("its stored bytes no longer match its SHA-256 (see `marsad fixity`)")
+            frames = fingerprinter.compute(blob_store.path(fp.item.sha256))
+        except (FingerprintFailed, StoreError, OSError) as e:
+            report.failed[fp.item.sha256] = str(e)
+            continue
+        with transaction.atomic():
+            log.lock_head()
+            record_fingerprint(fp.item, fingerprinter.name, fingerprinter.version, frames, replaces=fp)
+        report.done.append(fp.item.sha256)
+        progress(fp.item.sha256)
+    if report.done:
+        rebuild_index()  # without the superseded hashes
+        for sha in report.done:
+            report.links += match_item(sha)["links"]
+    return report
 
 
 def _record_link(item: Item, link: Link) -> int:
