@@ -83,3 +83,31 @@ def test_an_upgrade_fingerprints_again_what_an_older_version_made_and_keeps_the_
 
     again = refingerprint()
     assert again.done == [] and again.current == len(before) - 1 and list(again.failed) == [damaged]
+
+
+def test_a_refingerprint_cut_short_is_finished_by_the_next_run(ingested, monkeypatch):
+    """Killed after the new fingerprints were recorded but before the index was rebuilt:
+    the next run finds nothing left to fingerprint, yet rebuilds and matches what is pending."""
+    from marsad.matching import service
+    from marsad.matching.models import Fingerprint
+    from marsad.matching.service import frames_of, index_files, refingerprint
+
+    _as_an_older_release_left_them()
+    count = Fingerprint.objects.count()
+
+    def crash():
+        raise KeyboardInterrupt("killed")
+
+    rebuild = service.rebuild_index
+    monkeypatch.setattr(service, "rebuild_index", crash)
+    with pytest.raises(KeyboardInterrupt):
+        refingerprint()
+    assert not Fingerprint.objects.filter(indexed=True).exists()  # recorded, not yet indexed
+    monkeypatch.setattr(service, "rebuild_index", rebuild)
+
+    report = refingerprint()
+    assert report.done == [] and report.current == count
+    current = list(Fingerprint.objects.all())
+    assert all(fp.indexed for fp in current)
+    index, _ = index_files().load()
+    assert len(index.rows) == sum(len(f.extras) + 1 for fp in current for f in frames_of(fp))

@@ -6,7 +6,6 @@ copies analysed at the same moment by two workers still find each other.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -159,15 +158,15 @@ def match_item(sha256: str) -> dict[str, Any]:
     linked = 0
     files = index_files()
     for fp in fps:
-        frames = frames_of(fp)
+        query = Query.of(fp)
         with files.writing():
-            links = find_copies(Query(frames, fp.algorithm != "pdq", fp.version), exclude=fp.item_id)
+            links = find_copies(query, exclude=fp.item_id)
             with transaction.atomic():
                 log.lock_head()
                 for link in links_to_record(links):
                     linked += _record_link(fp.item, link)
                 Fingerprint.objects.filter(pk=fp.pk).update(indexed=True)
-                files.append(*index_rows(frames, fp.item_id))
+                files.append(*index_rows(query.frames, fp.item_id))
     return {"sha256": sha256, "links": linked}
 
 
@@ -201,12 +200,13 @@ class Refingerprinted:
     links: int = 0  # copy links the new fingerprints found
 
 
-def refingerprint(progress: Callable[[str], None] = lambda sha: None) -> Refingerprinted:
+def refingerprint() -> Refingerprinted:
     """Fingerprint again every item fingerprinted by an older version of its fingerprinter
     (a new release finds copies the old one missed). Each new fingerprint is a custody event
     naming the one it supersedes, which is kept. The index is then rebuilt without the old
     hashes and the items are matched again: copies found by the new fingerprints are linked;
-    links already recorded stay, being events in the log."""
+    links already recorded stay, being events in the log. A run cut short is finished by
+    the next: new fingerprints not yet matched are matched then."""
     from marsad import registry
     from marsad.core.fingerprints.base import FingerprintFailed
     from marsad.core.store import StoreError
@@ -231,10 +231,12 @@ def refingerprint(progress: Callable[[str], None] = lambda sha: None) -> Refinge
             log.lock_head()
             record_fingerprint(fp.item, fingerprinter.name, fingerprinter.version, frames, replaces=fp)
         report.done.append(fp.item.sha256)
-        progress(fp.item.sha256)
-    if report.done:
+    replaced = Fingerprint.every.filter(superseded=True).values("item_id")
+    unmatched = Fingerprint.objects.filter(indexed=False, match_error="", item_id__in=replaced)
+    pending = list(unmatched.order_by("pk").values_list("item__sha256", flat=True))
+    if pending:
         rebuild_index()  # without the superseded hashes
-        for sha in report.done:
+        for sha in pending:
             report.links += match_item(sha)["links"]
     return report
 

@@ -1,4 +1,5 @@
-"""Video fingerprints: PDQ hashes of frames about once a second, plus scene changes.
+"""Video fingerprints: PDQ hashes of frames about once a second (a short clip more
+often, see SHORT_CLIPS), plus scene changes.
 
 Frames are decoded with PyAV (one thread: analysis runs one process per core),
 reduced to a small grey picture to spot scene changes cheaply, and only the
@@ -217,6 +218,7 @@ class VideoPDQ:
         return variants, extras
 
     def _interval(self, container, stream) -> float:
+        """Seconds between sampled frames: the one asked for, or by the video's length."""
         if self.interval:
             return self.interval
         seconds = container.duration / av.time_base if container.duration else None
