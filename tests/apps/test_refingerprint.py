@@ -13,6 +13,7 @@ def _as_an_older_release_left_them():
     """Supersede each fingerprint by one as an older release made it (videos sampled once a
     second, no centres at common shapes; the photo's version without our revision), then
     index them: the state a workspace is in before `marsad index refingerprint`."""
+    from marsad.core.fingerprints.regions import ASPECTS
     from marsad.core.fingerprints.video import VideoPDQ
     from marsad.custody import log
     from marsad.evidence.ingest import store
@@ -23,7 +24,7 @@ def _as_an_older_release_left_them():
     for fp in list(Fingerprint.objects.select_related("item")):
         if fp.algorithm == "vpdq":
             frames, version = old_video.compute(store().path(fp.item.sha256)), "3"
-            frames = [f.__class__(f.hash, f.quality, f.seconds, f.variants[:2] + f.variants[9:], f.extras)
+            frames = [f.__class__(f.hash, f.quality, f.seconds, f.variants[:2] + f.variants[2 + len(ASPECTS):], f.extras)
                       for f in frames]
         else:
             frames, version = frames_of(fp), fp.version.partition("/")[0]

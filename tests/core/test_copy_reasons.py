@@ -18,11 +18,11 @@ def test_a_direct_match_needs_no_explanation_of_variants():
 
 def test_variant_names_follow_the_order_they_are_made_in():
     shapes = ["its centre at 16:9", "its centre at 3:2", "its centre at 4:3", "its centre at 1:1",
-              "its centre at 3:4", "its centre at 2:3", "its centre at 9:16"]
+              "its centre at 4:5", "its centre at 3:4", "its centre at 2:3", "its centre at 9:16"]
     boxed = ["the picture inside its borders", "the picture inside its borders, mirrored", "the picture inside its borders"]
     assert [image_variant_name(i) for i in (0, 4, 7, 8)] == [
         "its mirror image", "it flipped upside down", "its middle band", "a small copy of it"]
-    assert [image_variant_name(i) for i in range(9, 19)] == shapes + boxed
+    assert [image_variant_name(i) for i in range(9, 20)] == shapes + boxed
     # Fingerprints made before the centres at common shapes went straight on to the boxes.
     assert [image_variant_name(i, "pdqhash-0.2.3") for i in (8, 9, 10, 11)] == ["a small copy of it", *boxed]
 
@@ -32,7 +32,7 @@ def test_variant_names_follow_the_order_they_are_made_in():
                f"the middle band of {sides}", rows, f"the middle band of {rows}",
                "the picture cut by 5% across its borders", "the picture cut by 10% across its borders",
                "the picture cut by 10% across its borders"]
-    assert [video_variant_name(i) for i in range(20)] == ["its mirror image", "its middle band", *shapes, *borders]
+    assert [video_variant_name(i) for i in range(21)] == ["its mirror image", "its middle band", *shapes, *borders]
     assert [video_variant_name(i, "3") for i in range(13)] == ["its mirror image", "its middle band", *borders]
 
 

@@ -24,11 +24,12 @@ from .borders import Crop
 SMALL_SIDE = 384  # long side of the reduced copy every region is hashed from
 CROPS = (0.95, 0.90)
 BAND = (0.17, 0.80)
-# The shapes pictures are made in, landscape and portrait (video, phone and camera photos).
-# Channels re-post a vertical phone video in a landscape frame, or a square photo in a 16:9
-# one, filling the sides with a blurred, stretched copy of the picture; the frame's centre
-# at the picture's own shape, full height (or full width), is then the picture itself.
-ASPECTS = ((16, 9), (3, 2), (4, 3), (1, 1), (3, 4), (2, 3), (9, 16))
+# The shapes pictures are made in, landscape and portrait (video, phone and camera photos,
+# 4:5 the portrait posts of photo apps). Channels re-post a vertical phone video in a
+# landscape frame, or a square photo in a 16:9 one, filling the sides with a blurred,
+# stretched copy of the picture; the frame's centre at the picture's own shape, full height
+# (or full width), is then the picture itself.
+ASPECTS = ((16, 9), (3, 2), (4, 3), (1, 1), (4, 5), (3, 4), (2, 3), (9, 16))
 ASPECT_MARGIN = 1.1  # a frame within 10% of a shape is that shape, maybe cropped, not a background
 PLAIN_SIDES = 0.6  # sides with less detail than this share of the centre's may be a background
 
