@@ -48,6 +48,18 @@ def _downscale(frame: av.VideoFrame, crop: Crop) -> Callable[[Crop], np.ndarray]
     return cut
 
 
+def _each_box_once(cut: Callable[[Crop], np.ndarray]) -> Callable[[Crop], np.ndarray]:
+    """`cut`, remembering each box it cut (the whole frame is wanted by several variants)."""
+    done: dict[Crop, np.ndarray] = {}
+
+    def once(box: Crop) -> np.ndarray:
+        if box not in done:
+            done[box] = cut(box)
+        return done[box]
+
+    return once
+
+
 def _luma_grid(frame: av.VideoFrame) -> np.ndarray:
     """A SCENE_SIZE x SCENE_SIZE sample of the luma plane, read in place (no conversion)."""
     plane = frame.planes[0]
@@ -207,9 +219,11 @@ class VideoPDQ:
                   wide: Crop | None, whole: Crop, own: bytes) -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
         """A frame's hashes searched with and indexed beside its own (see `regions`); the own
         hash stands in for a variant that does not apply."""
+        cut = _each_box_once(cut)
         extras = tuple(parts(pixels))
         boxes = background_boxes(cut(whole) if crop else pixels, whole.bottom, whole.right)
-        variants = (mirrored(pixels), extras[-1], *(hash_of(cut(box)) if box else own for box in boxes))
+        variants = (mirrored(pixels), extras[-1],
+                    *(hash_of(cut(box)) if box and box != (crop or whole) else own for box in boxes))
         if crop or wide:
             full, *others = self._border_variants(cut, pixels, crop, wide, whole)
             variants += (full, *others)
