@@ -321,3 +321,16 @@ def test_a_short_clip_is_sampled_four_times_a_second_a_long_one_about_once(tmp_p
     long = [f.seconds for f in hasher.compute(tmp_path / "long.mp4")]
     assert len(short) >= 12 and np.median(np.diff(short)) <= 0.3, short
     assert 0.9 <= np.median(np.diff(long)) <= 1.1 and len(long) <= 20, long
+
+
+def test_only_plain_or_blurred_sides_are_taken_for_a_background():
+    """A frame whose sides hold as much detail as its centre gets no centre-at-a-shape
+    variant (most frames: they cost nothing and cannot match by chance)."""
+    from marsad.core.fingerprints.regions import ASPECTS, background_boxes
+
+    scene = _textured_frames(1, width=568, height=320)[0]
+    assert background_boxes(scene, 320, 568) == [None] * len(ASPECTS)
+    phone = _faded_to_sky(_textured_frames(1, width=180, height=320), fade=70)[0]
+    boxes = dict(zip(ASPECTS, background_boxes(_on_blurred_background(phone, 568), 320, 568)))
+    assert boxes[(9, 16)] is not None and (boxes[(9, 16)].left, boxes[(9, 16)].right) == (194, 374)
+    assert boxes[(16, 9)] is None  # the frame's own shape

@@ -73,7 +73,7 @@ def background_boxes(small: np.ndarray, height: int, width: int) -> list[Crop | 
     """`aspect_boxes` of a frame of height x width (`small`: the whole frame reduced), but
     only where the sides have much less detail than the centre, as a blurred or plain
     background has: a picture's own sides rarely do, so most frames need none of them."""
-    step = max(1, max(small.shape[:2]) // 128)  # detail at 1/3 scale: a blurred background has none
+    step = max(1, max(small.shape[:2]) // 128)  # detail at about 128 px is enough to tell blur
     small = small[::step, ::step]
     grey = small.astype(np.float32).mean(axis=2) if small.ndim == 3 else small.astype(np.float32)
     detail = np.abs(np.diff(grey, axis=1))[:-1] + np.abs(np.diff(grey, axis=0))[:, :-1]
