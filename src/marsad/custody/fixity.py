@@ -36,6 +36,16 @@ def _expected() -> dict[str, tuple[str, str]]:
     return blobs
 
 
+def blob_status(store: LocalStore, sha: str, blake: str = "") -> str:
+    """"ok", "changed" (its bytes no longer give its SHA-256, or its BLAKE2b when known) or
+    "missing"."""
+    try:
+        got_sha, got_blake, _size = store.digest(sha)
+    except BlobMissing:
+        return "missing"
+    return "changed" if got_sha != sha or (blake and got_blake != blake) else "ok"
+
+
 def check_fixity(store: LocalStore, sample: int | None = None,
                  progress: Callable[[int], None] | None = None) -> FixityReport:
     expected = _expected()
@@ -46,16 +56,9 @@ def check_fixity(store: LocalStore, sample: int | None = None,
     results = []
     for sha in shas:
         label, blake = expected[sha]
-        try:
-            got_sha, got_blake, _size = store.digest(sha)
-            if got_sha != sha or (blake and got_blake != blake):
-                report.problems.append((sha, "changed", label))
-                status = "changed"
-            else:
-                status = "ok"
-        except BlobMissing:
-            report.problems.append((sha, "missing", label))
-            status = "missing"
+        status = blob_status(store, sha, blake)
+        if status != "ok":
+            report.problems.append((sha, status, label))
         results.append({"sha256": sha, "status": status})
         report.checked += 1
         if progress:

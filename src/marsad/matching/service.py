@@ -200,6 +200,12 @@ class Refingerprinted:
     links: int = 0  # copy links the new fingerprints found
 
 
+FIXITY_PROBLEMS = {
+    "changed": "its stored bytes no longer match its SHA-256 and BLAKE2b (see `marsad fixity`)",
+    "missing": "its blob is missing from the store (see `marsad fixity`)",
+}
+
+
 def refingerprint() -> Refingerprinted:
     """Fingerprint again every item fingerprinted by an older version of its fingerprinter
     (a new release finds copies the old one missed). Each new fingerprint is a custody event
@@ -209,7 +215,7 @@ def refingerprint() -> Refingerprinted:
     the next: new fingerprints not yet matched are matched then."""
     from marsad import registry
     from marsad.core.fingerprints.base import FingerprintFailed
-    from marsad.core.store import StoreError
+    from marsad.custody.fixity import blob_status
     from marsad.evidence.ingest import store
 
     report = Refingerprinted()
@@ -220,11 +226,14 @@ def refingerprint() -> Refingerprinted:
         if fingerprinter is None or fp.version == fingerprinter.version:
             report.current += fingerprinter is not None
             continue
-        try:  # the bytes fingerprinted must be the evidence's: a damaged blob is not hashed anew
-            if blob_store.digest(fp.item.sha256)[0] != fp.item.sha256:
-                raise StoreError("its stored bytes no longer match its SHA-256 (see `marsad fixity`)")
+        # The bytes fingerprinted must be the evidence's: a damaged blob is not hashed anew.
+        status = blob_status(blob_store, fp.item.sha256, fp.item.blake2b)
+        if status != "ok":
+            report.failed[fp.item.sha256] = FIXITY_PROBLEMS[status]
+            continue
+        try:
             frames = fingerprinter.compute(blob_store.path(fp.item.sha256))
-        except (FingerprintFailed, StoreError, OSError) as e:
+        except (FingerprintFailed, OSError) as e:
             report.failed[fp.item.sha256] = str(e)
             continue
         with transaction.atomic():

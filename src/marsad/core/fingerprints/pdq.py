@@ -106,12 +106,15 @@ class PDQ:
         variants = turned(small) + [extras[-1]]  # rotations, mirrors and the middle band
         tiny = hash_of(reduced(rgb, TINY_SIDE))  # a small picture and its half-size copy meet here
         extras, variants = extras + [tiny], variants + [tiny]
+        def inside(box: Crop) -> np.ndarray:
+            return reduced(rgb[box.top : box.bottom, box.left : box.right])
+
         for box in background_boxes(small, *rgb.shape[:2]):  # the own hash stands in where none applies
-            variants.append(hash_of(reduced(rgb[box.top : box.bottom, box.left : box.right])) if box else own.hash)
+            variants.append(hash_of(inside(box)) if box else own.hash)
         grey = np.asarray(Image.fromarray(rgb).convert("L"))
         whole = Crop(0, rgb.shape[0], 0, rgb.shape[1])
         for box in dict.fromkeys((bars_box(grey), *border_candidates(content_box(grey), whole))):
             if box != whole:  # a letterboxed or pillarboxed copy: search with the picture inside
-                inside = reduced(rgb[box.top : box.bottom, box.left : box.right])
-                variants += [hash_of(inside), mirrored(inside)]
+                picture = inside(box)
+                variants += [hash_of(picture), mirrored(picture)]
         return [FrameHash(own.hash, own.quality, 0.0, tuple(variants), tuple(extras))]

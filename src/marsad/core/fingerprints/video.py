@@ -86,19 +86,23 @@ ASPECTS_FROM = 4  # the first version with the centres at common shapes (after t
 VIDEO_PARTS = ("centre at 95%", "centre at 90%", "middle band", "whole frame, borders kept")
 
 
-def video_part_name(index: int, version: str = "3") -> str:
-    """The name of a frame's indexed hash `index` in a fingerprint of `version`: before 3,
-    the reduced whole frame came first (as good as the frame's own hash)."""
-    names = VIDEO_PARTS if not version.isdigit() or int(version) >= 3 else ("", *VIDEO_PARTS)
+def _release(version: str) -> int:
+    """A fingerprint's version as a number ("" or anything else: the current one)."""
+    return int(version) if version.isdigit() else int(VideoPDQ.version)
+
+
+def video_part_name(index: int, version: str = "") -> str:
+    """The name of a frame's indexed hash `index` in a fingerprint of `version` (by default,
+    this one): before 3, the reduced whole frame came first (as good as the frame's own hash)."""
+    names = VIDEO_PARTS if _release(version) >= 3 else ("", *VIDEO_PARTS)
     return names[index] if index < len(names) else ""
 
 
 def video_variant_name(index: int, version: str = "") -> str:
     """The name of search variant `index` of a frame fingerprinted by `version` (by default,
     this one)."""
-    version = version or VideoPDQ.version
     names = VIDEO_VARIANTS
-    if version.isdigit() and int(version) < ASPECTS_FROM:
+    if _release(version) < ASPECTS_FROM:
         names = VIDEO_VARIANTS[:2] + VIDEO_VARIANTS[2 + len(ASPECTS):]
     return names[min(index, len(names) - 1)]
 

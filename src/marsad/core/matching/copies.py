@@ -75,18 +75,17 @@ def aligned(pairs: set[tuple[int, int]], query: dict[int, float], theirs: dict[i
     """The alignment of two videos that most of their matching frames agree on: how many
     of the query's frames match at that time shift, how many were taken at the same
     moments of both (within SAME_MOMENT once shifted), and the shift. Frames are taken
-    about once a second from each video's own start, so a trimmed copy's are taken at
-    other moments than the original's; only its scene changes, which both detect, are
-    the same moments. Those are the frames fit to compare."""
-    shifts = [theirs[f] - query[q] for q, f in pairs if q in query and f in theirs]
-    if not shifts or not theirs:
+    at regular steps from each video's own start, so a trimmed copy's are taken at other
+    moments than the original's; only its scene changes, which both detect, and frames
+    that happen to fall in step are the same moments. Those are the frames fit to compare."""
+    shifted = [(q, theirs[f] - query[q]) for q, f in pairs if q in query and f in theirs]
+    if not shifted:
         return 0, 0, 0.0
     times = np.concatenate(([-np.inf], np.sort(np.fromiter(theirs.values(), float)), [np.inf]))
     mine = np.fromiter(query.values(), float)
     best = (0, 0, 0.0)
-    for shift, _ in Counter(round(s, 2) for s in shifts).most_common(8):
-        matched = len({q for q, f in pairs if q in query and f in theirs
-                       and abs(theirs[f] - query[q] - shift) <= SAME_MOMENT})
+    for shift, _ in Counter(round(s, 2) for _, s in shifted).most_common(8):
+        matched = len({q for q, s in shifted if abs(s - shift) <= SAME_MOMENT})
         moved = mine + shift
         at = np.searchsorted(times, moved)
         near = np.minimum(times[at] - moved, moved - times[at - 1])
