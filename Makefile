@@ -13,8 +13,8 @@ $(VENV)/.installed: pyproject.toml setup.py src/marsad/core/matching/_mih.c
 	touch $@
 
 system-deps:
-	@if ! command -v exiftool >/dev/null || ! command -v chromium >/dev/null || ! ldconfig -p | grep -q libmagic.so.1; then \
-	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libimage-exiftool-perl libmagic1 openssl chromium; fi
+	@if ! command -v exiftool >/dev/null || ! command -v chromium >/dev/null || ! command -v msgfmt >/dev/null || ! ldconfig -p | grep -q libmagic.so.1; then \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libimage-exiftool-perl libmagic1 openssl chromium gettext; fi
 
 demo: system-deps $(VENV)/.installed
 	$(VENV)/bin/marsad demo --dir demo-data

@@ -45,6 +45,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("linklist_notes_column", "MARSAD_LINKLIST_NOTES_COLUMN", "", "Column of notes in a link list; empty: guess."),
     Setting("secret_key", "MARSAD_SECRET_KEY", "", "Django secret key; empty means the workspace's own."),
     Setting("debug", "MARSAD_DEBUG", False, "Django debug mode (never in the field)."),
+    Setting("https", "MARSAD_HTTPS", False, "Served over HTTPS (behind a proxy): secure cookies and HSTS."),
+    Setting("allowed_hosts", "MARSAD_ALLOWED_HOSTS", "", "Extra host names the web app answers, comma-separated."),
+    Setting("trusted_origins", "MARSAD_TRUSTED_ORIGINS", "", "Origins trusted for CSRF (https://host), comma-separated."),
+    Setting("max_upload_bytes", "MARSAD_MAX_UPLOAD_BYTES", 20 << 30, "Largest file uploaded through the browser."),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 

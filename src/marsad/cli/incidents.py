@@ -59,9 +59,12 @@ def incidents_group() -> None:
 @click.option("--set", "sets", multiple=True, help="FIELD=VALUE (any incident field), repeatable.")
 @click.option("--evidence", multiple=True, help="SHA-256 of an item the values rest on.")
 @click.option("--reason", default="")
-def create_command(title, event_date, event_time, place, near, sub_event_type, sets, evidence, reason) -> None:
+@click.option("--project", help="Project name or slug (default: the default project).")
+def create_command(title, event_date, event_time, place, near, sub_event_type, sets, evidence, reason,
+                   project) -> None:
     """Record a new incident."""
     setup_django()
+    from marsad.access.service import AccessError, get_project
     from marsad.custody import log
     from marsad.incidents.service import IncidentError, create
 
@@ -72,8 +75,8 @@ def create_command(title, event_date, event_time, place, near, sub_event_type, s
             fields[key] = value
     fields |= _pairs(sets)
     try:
-        incident = create(fields, log.actor_id(), list(evidence), reason)
-    except (IncidentError, ValueError) as e:
+        incident = create(fields, log.actor_id(), list(evidence), reason, project=get_project(project))
+    except (IncidentError, AccessError, ValueError) as e:
         raise _fail(e) from e
     log.sign_checkpoint()
     click.echo(incident.code)
@@ -167,12 +170,19 @@ def split_command(code, shas, sets, reason) -> None:
 @home_option
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--all", "show_all", is_flag=True, help="Include merged incidents.")
-def list_command(as_json: bool, show_all: bool) -> None:
+@click.option("--project", help="Only this project's incidents (name or slug).")
+def list_command(as_json: bool, show_all: bool, project: str | None) -> None:
     """List incidents."""
     setup_django()
+    from marsad.access.service import AccessError, get_project
     from marsad.incidents.models import Incident
 
     query = Incident.objects.select_related("place").order_by("event_date", "code")
+    if project:
+        try:
+            query = query.filter(project=get_project(project))
+        except AccessError as e:
+            raise _fail(e) from e
     if not show_all:
         query = query.filter(merged_into__isnull=True)
     rows = [{"code": i.code, "date": i.event_date.isoformat() if i.event_date else None, "title": i.title,
@@ -295,7 +305,8 @@ def accept_command(sha256: str, code: str, role: str) -> None:
 @click.option("--format", "fmt", default="csv", show_default=True, help="csv, geojson, xlsx, or a plug-in's.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--grade", "grades", multiple=True, help="Only incidents of this grade (repeatable).")
-def export_incidents_command(fmt: str, output: Path, grades: tuple[str, ...]) -> None:
+@click.option("--project", help="Only this project's incidents (name or slug).")
+def export_incidents_command(fmt: str, output: Path, grades: tuple[str, ...], project: str | None) -> None:
     """Incidents as ACLED-style CSV, GeoJSON or XLSX (no source identities)."""
     setup_django()
     import hashlib
@@ -309,7 +320,14 @@ def export_incidents_command(fmt: str, output: Path, grades: tuple[str, ...]) ->
     exporters = registry.exporters()
     if fmt not in exporters:
         raise click.ClickException(f"unknown format {fmt!r}; known: {', '.join(sorted(exporters))}")
-    table = rows(list(grades) or None)
+    from marsad.access.service import AccessError, get_project
+    from marsad.incidents.models import Incident
+
+    try:
+        scope = Incident.objects.filter(project=get_project(project)) if project else None
+    except AccessError as e:
+        raise _fail(e) from e
+    table = rows(list(grades) or None, scope)
     exporters[fmt].write(COLUMNS, table, output)
     with transaction.atomic():
         log.record("export", outputs=[{"format": fmt, "incidents": len(table),

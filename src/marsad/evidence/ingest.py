@@ -53,7 +53,8 @@ def store() -> LocalStore:
     return LocalStore(conf.get("storage") or settings.WORKSPACE.store_dir)
 
 
-def ingest_sighting(sighting: Sighting, actor: str, blob_store: LocalStore) -> Outcome:
+def ingest_sighting(sighting: Sighting, actor: str, blob_store: LocalStore, project: int | None = None) -> Outcome:
+    """Preserve and record one sighting; the item is then held by `project` (default: the default project)."""
     if sighting.path is None and sighting.content is None:
         return Outcome(sighting.display_path, Status.FAILED, reason=sighting.error or "unreadable")
     try:
@@ -66,7 +67,7 @@ def ingest_sighting(sighting: Sighting, actor: str, blob_store: LocalStore) -> O
         return Outcome(sighting.display_path, Status.FAILED, reason=f"cannot read: {reason}")
     for attempt in range(3):
         try:
-            return _record(sighting, blob, actor, blob_store)
+            return _record(sighting, blob, actor, blob_store, project)
         except IntegrityError:
             # Another ingest recorded the same item or sighting between our check
             # and our insert (PostgreSQL); the retry sees its rows.
@@ -75,7 +76,9 @@ def ingest_sighting(sighting: Sighting, actor: str, blob_store: LocalStore) -> O
     raise AssertionError("unreachable")
 
 
-def _record(sighting: Sighting, blob, actor: str, blob_store: LocalStore) -> Outcome:
+def _record(sighting: Sighting, blob, actor: str, blob_store: LocalStore, project: int | None) -> Outcome:
+    from marsad.access import service as access
+
     from .tasks import analyse_item
 
     with transaction.atomic():
@@ -105,6 +108,7 @@ def _record(sighting: Sighting, blob, actor: str, blob_store: LocalStore) -> Out
             _queue_analysis(item, analyse_item)
         elif item.blake2b != blob.blake2b:
             raise StoreError(f"{blob.sha256}: BLAKE2b differs from the one recorded at ingest")
+        access.hold(project or access.default_project().pk, [item])
         key = sighting.key(blob.sha256)
         if Capture.objects.filter(sighting_key=key).exists():
             return Outcome(sighting.display_path, Status.SEEN, blob.sha256, item.kind, sighting.notice)
@@ -230,7 +234,7 @@ BATCH_SECONDS = 0.5
 _LARGE = 16 << 20  # a file this big is stored before its batch begins, so the log is not held while it copies
 
 
-def ingest_stream(sightings: Iterable[Sighting], actor: str) -> Iterator[Outcome]:
+def ingest_stream(sightings: Iterable[Sighting], actor: str, project: int | None = None) -> Iterator[Outcome]:
     """Preserve and record each sighting as it comes (a source that streams, a large
     export, is never held whole in memory). Sightings are recorded in batches of
     up to BATCH_SIGHTINGS or BATCH_SECONDS per transaction; each outcome is
@@ -250,7 +254,7 @@ def ingest_stream(sightings: Iterable[Sighting], actor: str) -> Iterator[Outcome
                 if outcomes and (sighting.size or 0) > _LARGE:
                     held, ended = sighting, False
                     break
-                outcomes.append(ingest_sighting(sighting, actor, blob_store))
+                outcomes.append(ingest_sighting(sighting, actor, blob_store, project))
                 if len(outcomes) >= BATCH_SIGHTINGS or time.monotonic() - started > BATCH_SECONDS:
                     ended = False
                     break
@@ -266,9 +270,10 @@ def ingest(
     sightings: Iterable[Sighting],
     actor: str,
     on_outcome: Callable[[Outcome], None] | None = None,
+    project: int | None = None,
 ) -> list[Outcome]:
     outcomes = []
-    for outcome in ingest_stream(sightings, actor):
+    for outcome in ingest_stream(sightings, actor, project):
         outcomes.append(outcome)
         if on_outcome:
             on_outcome(outcome)

@@ -37,6 +37,8 @@ class Item(models.Model):
     height = models.IntegerField(null=True, blank=True)
     duration_s = models.FloatField(null=True, blank=True)
     codec = models.CharField(max_length=64, blank=True)
+    # Vicarious trauma is the field's known harm: a graphic item shows only a blurred preview until clicked.
+    graphic = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["first_seen", "id"]

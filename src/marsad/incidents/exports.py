@@ -96,8 +96,10 @@ def row(incident: Incident, g: Gazetteer | None = None) -> dict[str, Any]:
     }
 
 
-def rows(grades: list[str] | None = None) -> list[dict[str, Any]]:
-    query = Incident.objects.filter(merged_into__isnull=True).select_related("place", "split_from")
+def rows(grades: list[str] | None = None, incidents=None) -> list[dict[str, Any]]:
+    """Export rows; `incidents`: a queryset already limited to what the reader may see."""
+    query = (Incident.objects if incidents is None else incidents).filter(
+        merged_into__isnull=True).select_related("place", "split_from")
     if grades:
         query = query.filter(grade__in=grades)
     g = places.gazetteer()  # once for the export, not once per incident

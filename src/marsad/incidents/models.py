@@ -6,6 +6,7 @@ Every change to an incident (a field, a linked item, a merge or split) is an
 IncidentChange row recorded with its custody event: who, when, from what
 evidence, and why. Nothing is overwritten without that trace."""
 
+from django.conf import settings
 from django.db import models
 
 from marsad.core.places.gazetteer import LEVEL_NAMES
@@ -39,7 +40,15 @@ class Incident(models.Model):
         CONTESTED = "contested"
         DISCOUNTED = "discounted"
 
+    class Status(models.TextChoices):
+        NEW = "new"
+        IN_REVIEW = "in_review"
+        NEEDS_SECOND_REVIEW = "needs_second_review"
+        VERIFIED = "verified"
+        DISCOUNTED = "discounted"
+
     code = models.CharField(max_length=32, unique=True, help_text="Like ACLED's event_id_cnty: SYR followed by a number.")
+    project = models.ForeignKey("access.Project", on_delete=models.PROTECT, related_name="incidents")
     title = models.CharField(max_length=500, blank=True)
     # When (ACLED: event_date + time_precision 1 day, 2 week, 3 month).
     event_date = models.DateField(null=True, blank=True, db_index=True)
@@ -79,6 +88,15 @@ class Incident(models.Model):
     notes = models.TextField(blank=True)
     grade = models.CharField(max_length=16, choices=Grade.choices, default=Grade.UNASSESSED)
     grade_reason = models.TextField(blank=True)
+    # Review.
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.NEW, db_index=True)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="assigned_incidents")
+    tags = models.JSONField(default=list, blank=True)
+    # Restricted: who told us, how to reach them. Never in exports or to restricted roles.
+    witness_names = models.TextField(blank=True)
+    witness_contacts = models.TextField(blank=True)
+    source_notes = models.TextField(blank=True)
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged")
     split_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="splits")
     created = models.DateTimeField()
@@ -129,3 +147,56 @@ class IncidentChange(models.Model):
 
     def custody_details(self) -> dict:
         return {"old": self.old, "new": self.new, "reason": self.reason}
+
+
+class GradeApproval(models.Model):
+    """The two-person rule: a grade of "confirmed" takes a second member's approval."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending"
+        APPROVED = "approved"
+        REJECTED = "rejected"
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="grade_approvals")
+    grade = models.CharField(max_length=16, choices=Incident.Grade.choices)
+    reason = models.TextField()
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    proposed_actor = models.CharField(max_length=64)
+    proposed_at = models.DateTimeField()
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_actor = models.CharField(max_length=64, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["proposed_at", "id"]
+
+
+class Comment(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    body = models.TextField()
+    attachments = models.ManyToManyField(Item, blank=True, related_name="comment_attachments")
+    at = models.DateTimeField()
+    log_index = models.BigIntegerField(unique=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class Notification(models.Model):
+    """Something a member should see: a mention, an assignment, a review asked of them."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=24)  # mention | assigned | review_requested | approved | rejected
+    comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]

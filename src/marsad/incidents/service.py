@@ -39,13 +39,26 @@ HEALTH_FACILITY_TYPES = ["hospital", "primary health care centre", "mobile clini
 INT_FIELDS = {"fatalities_low", "fatalities_best", "fatalities_high", "civilian_deaths_low", "civilian_deaths_best",
               "civilian_deaths_high", "injured", "health_workers_killed", "health_workers_injured", "patients_killed",
               "patients_injured", "time_precision", "geo_precision"}
-EDITABLE = INT_FIELDS | {"title", "event_date", "event_time", "event_type", "sub_event_type", "actor1", "assoc_actor_1",
-                         "actor2", "assoc_actor_2", "civilian_targeting", "place", "location_text", "latitude",
-                         "longitude", "health_facility_type", "health_attack_type", "notes", "grade", "grade_reason"}
+RESTRICTED = {"witness_names", "witness_contacts", "source_notes"}  # see marsad.access.roles
+TEXT_FIELDS = {"title", "notes", "grade_reason"} | RESTRICTED
+EDITABLE = INT_FIELDS | RESTRICTED | {
+    "title", "event_date", "event_time", "event_type", "sub_event_type", "actor1", "assoc_actor_1", "actor2",
+    "assoc_actor_2", "civilian_targeting", "place", "location_text", "latitude", "longitude", "health_facility_type",
+    "health_attack_type", "notes", "grade", "grade_reason", "status"}
+# The two-person rule: these grades are set only through a second member's approval (review.py).
+NEEDS_APPROVAL = {Incident.Grade.CONFIRMED}
 
 
 class IncidentError(ValueError):
     pass
+
+
+class Conflict(IncidentError):
+    """Someone else changed a field since this person loaded it: their save must not undo it."""
+
+    def __init__(self, field: str, current: Any, seen: Any) -> None:
+        super().__init__(f"{field} was changed by someone else (now {current!r}, you saw {seen!r})")
+        self.field, self.current, self.seen = field, current, seen
 
 
 def _jsonable(value: Any) -> Any:
@@ -81,7 +94,7 @@ def _clean(field: str, value: Any) -> Any:
     """A value as the model stores it, refusing what cannot be true."""
     if field not in EDITABLE:
         raise IncidentError(f"{field!r} is not an incident field; fields: {', '.join(sorted(EDITABLE))}")
-    if value in ("", None) and field not in ("title", "notes"):
+    if value in ("", None) and field not in TEXT_FIELDS:
         return None if field in INT_FIELDS | {"event_date", "event_time", "latitude", "longitude", "place"} else ""
     if field in INT_FIELDS:
         number = int(value)
@@ -109,6 +122,8 @@ def _clean(field: str, value: Any) -> Any:
         raise IncidentError(f"event_type must be one of ACLED's: {', '.join(EVENT_TYPES)}")
     if field == "grade" and value not in Incident.Grade.values:
         raise IncidentError(f"grade must be one of {', '.join(Incident.Grade.values)}")
+    if field == "status" and value not in Incident.Status.values:
+        raise IncidentError(f"status must be one of {', '.join(Incident.Status.values)}")
     if field == "place":
         if isinstance(value, Place):
             return value
@@ -136,11 +151,18 @@ def _next_code() -> str:
     return f"SYR{last + 1:06d}"
 
 
-def create(fields: dict[str, Any], actor: str, evidence: list[str] | None = None, reason: str = "") -> Incident:
+def create(fields: dict[str, Any], actor: str, evidence: list[str] | None = None, reason: str = "",
+           project=None) -> Incident:
+    """`project`: a Project (default: the default project)."""
+    from marsad.access.service import default_project
+
     cleaned = {f: _clean(f, v) for f, v in fields.items()}
+    if cleaned.get("grade") in NEEDS_APPROVAL:
+        raise IncidentError("the grade \"confirmed\" takes a second member's approval: propose it after creating")
+    project = project or default_project()
     with transaction.atomic():
         log.lock_head()
-        incident = Incident(code=_next_code(), created=timezone.now(), created_by=actor)
+        incident = Incident(code=_next_code(), created=timezone.now(), created_by=actor, project=project)
         for field, value in cleaned.items():
             _apply(incident, field, value)
         incident.save()
@@ -150,11 +172,19 @@ def create(fields: dict[str, Any], actor: str, evidence: list[str] | None = None
 
 
 def update(incident: Incident, fields: dict[str, Any], actor: str, evidence: list[str] | None = None,
-           reason: str = "") -> list[IncidentChange]:
+           reason: str = "", seen: dict[str, Any] | None = None, approved: bool = False) -> list[IncidentChange]:
+    """Change fields. `seen`: the values the person saw when they began (field -> value as
+    shown); a field changed by someone else since raises Conflict and nothing is saved."""
     cleaned = {f: _clean(f, v) for f, v in fields.items()}
+    if not approved and cleaned.get("grade") in NEEDS_APPROVAL:
+        raise IncidentError("the grade \"confirmed\" takes a second member's approval: propose it for review")
     changes = []
     with transaction.atomic():
         log.lock_head()
+        incident.refresh_from_db()  # under the log's lock: what others saved is current
+        for field, shown in (seen or {}).items():
+            if field in cleaned and _shown(getattr(incident, field)) != _shown(shown):
+                raise Conflict(field, _jsonable(getattr(incident, field)), shown)
         for field, value in cleaned.items():
             old = getattr(incident, field)
             if old == value:
@@ -166,15 +196,25 @@ def update(incident: Incident, fields: dict[str, Any], actor: str, evidence: lis
     return changes
 
 
+def _shown(value: Any) -> str:
+    """A value as a form shows it, so what was seen compares with what is stored."""
+    value = _jsonable(value)
+    return "" if value is None else str(value)
+
+
 def link(incident: Incident, shas: list[str], role: str, actor: str, reason: str = "") -> list[IncidentItem]:
     if role not in IncidentItem.Role.values:
         raise IncidentError(f"role must be one of {', '.join(IncidentItem.Role.values)}")
     if incident.merged_into_id:
         raise IncidentError(f"{incident.code} was merged into {incident.merged_into.code}; link there")
+    from marsad.access.service import hold
+
     out = []
     with transaction.atomic():
         log.lock_head()
-        for item in _items(shas):
+        items = _items(shas)
+        hold(incident.project_id, items)
+        for item in items:
             existing = IncidentItem.objects.filter(incident=incident, item=item).first()
             if existing and existing.role == role:
                 continue
@@ -201,6 +241,9 @@ def merge(target: Incident, others: list[Incident], actor: str, reason: str) -> 
         for other in others:
             if other.pk == target.pk or other.merged_into_id:
                 raise IncidentError(f"{other.code} cannot be merged (itself, or merged already)")
+            if other.project_id != target.project_id:
+                # Merging would show one project's evidence to the other's members.
+                raise IncidentError(f"{other.code} is in another project than {target.code}")
             moved = []
             for link_row in IncidentItem.objects.filter(incident=other).select_related("item"):
                 if not IncidentItem.objects.filter(incident=target, item=link_row.item).exists():
@@ -226,7 +269,7 @@ def split(incident: Incident, shas: list[str], fields: dict[str, Any], actor: st
     base = {f: getattr(incident, f) for f in ("event_date", "event_type", "sub_event_type", "place")}
     with transaction.atomic():
         new = create({k: v for k, v in (base | fields).items() if v not in (None, "")}, actor,
-                     evidence=[i.sha256 for i in items], reason=reason)
+                     evidence=[i.sha256 for i in items], reason=reason, project=incident.project)
         new.split_from = incident
         new.save(update_fields=["split_from"])
         for item in items:

@@ -1,4 +1,27 @@
-from django.contrib import admin
-from django.urls import path
+"""URLs grouped by the object they act on; every page family is a package under marsad.web."""
 
-urlpatterns = [path("admin/", admin.site.urls)]
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from . import errors, views
+
+urlpatterns = [
+    path("", login_not_required(RedirectView.as_view(pattern_name="home", permanent=False))),
+    path("tus/", include("marsad.web.upload.tus_urls")),
+]
+urlpatterns += i18n_patterns(
+    path("", views.home, name="home"),
+    path("accounts/", include("allauth.urls")),
+    path("items/", include("marsad.web.items.urls")),
+    path("incidents/", include("marsad.web.incidents.urls")),
+    path("upload/", include("marsad.web.upload.urls")),
+    path("notifications/", views.notifications, name="notifications"),
+    path("preferences/", views.preferences, name="preferences"),
+    prefix_default_language=True,
+)
+
+handler403 = errors.forbidden
+handler404 = errors.not_found
+handler500 = errors.server_error
