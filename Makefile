@@ -18,11 +18,14 @@ system-deps:
 
 demo: system-deps $(VENV)/.installed
 	$(VENV)/bin/marsad demo --dir demo-data
+	@echo "== Open http://localhost:8000/ and sign in as demo / marsad-demo-2019 (Arabic: http://localhost:8000/ar/) =="
+	$(VENV)/bin/marsad serve --home demo-data/workspace --port 8000
 
 test: system-deps $(VENV)/.installed
 	$(VENV)/bin/python -m pytest
 	@if $(VENV)/bin/python -c "import psycopg; psycopg.connect('$(PG_URL:/marsad=/postgres)', connect_timeout=3).close()" 2>/dev/null; then \
-	  echo "== again against PostgreSQL =="; DATABASE_URL=$(PG_URL) $(VENV)/bin/python -m pytest; \
+	  echo "== again against PostgreSQL (browser flows ran once, above) =="; \
+	  DATABASE_URL=$(PG_URL) $(VENV)/bin/python -m pytest -m "not browser"; \
 	else echo "PostgreSQL not reachable at $(PG_URL): the suite ran on SQLite only"; fi
 
 bench: system-deps $(VENV)/.installed

@@ -12,6 +12,9 @@ from pathlib import Path
 import click
 
 
+DEMO_PASSWORD = "marsad-demo-2019"  # a demo on loopback only; never a real workspace's
+
+
 @click.command("demo")
 @click.option("--dir", "folder", default="demo-data", type=click.Path(file_okay=False),
               help="Where to put the demo's samples and workspace (replaced on each run).")
@@ -48,8 +51,15 @@ def demo_command(folder: str) -> None:
     marsad("incidents", "link", "SYR000001", video, "--role", "primary")
     marsad("incidents", "suggest", photo)
     marsad("export", "incidents", "--format", "csv", "-o", str(root / "incidents.csv"))
+    # A team for the web app: the demo login, and a second reviewer for the two-person rule.
+    password_file = root / "demo-password.txt"
+    password_file.write_text(DEMO_PASSWORD + "\n")
+    marsad("user", "add", "demo", "--role", "owner", "--password-file", str(password_file))
+    marsad("user", "add", "reviewer", "--role", "manager", "--password-file", str(password_file))
+    password_file.unlink()
     marsad("log", "verify")
     click.echo(f"\nThe demo workspace is {home}. Try: MARSAD_HOME={home} marsad show <sha256 prefix>")
+    click.echo(f"Web app: MARSAD_HOME={home} marsad serve, then sign in as demo (or reviewer) / {DEMO_PASSWORD}")
 
 
 COMMANDS = [demo_command]

@@ -22,7 +22,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -69,7 +69,7 @@ class UploadInfo:
     metadata: dict[str, str]
     created: datetime
     finished: bool = False  # the completion callback ran and its result is stored
-    result: Any = field(default=None)
+    result: Any = None
 
     @property
     def complete(self) -> bool:

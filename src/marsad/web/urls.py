@@ -1,13 +1,19 @@
 """URLs grouped by the object they act on; every page family is a package under marsad.web."""
 
+from allauth.account.decorators import secure_admin_login
 from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 from . import errors, views
 
+# The admin signs in through allauth too, so two-factor and lockout apply there as well.
+admin.site.login = secure_admin_login(admin.site.login)
+
 urlpatterns = [
+    path("admin/", admin.site.urls),
     path("", login_not_required(RedirectView.as_view(pattern_name="home", permanent=False))),
     path("tus/", include("marsad.web.upload.tus_urls")),
 ]

@@ -1,0 +1,77 @@
+"""Place candidates for the autocomplete: the gazetteer's ranked look-up (same
+name, spelling skeleton, close spelling) plus names that begin with what has
+been typed so far, since a person types a name one letter at a time."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+from marsad.core.places import arabic
+from marsad.core.places.gazetteer import Gazetteer
+from marsad.incidents import places
+
+_prefix_cache: dict[int, list[tuple[str, str]]] = {}
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    name: str
+    name_ar: str
+    within: list[tuple[str, str]]  # the admin areas above, narrowest first: (name, Arabic name)
+    reason: str
+    lat: float | None
+    lon: float | None
+
+    def label(self, arabic_ui: bool) -> str:
+        return (self.name_ar or self.name) if arabic_ui else self.name
+
+
+def _norm(text: str) -> str:
+    return arabic.arabic_key(text) if arabic.is_arabic(text) else arabic.latin_plain(text)
+
+
+def _prefix_index(g: Gazetteer) -> list[tuple[str, str]]:
+    """(normalised name, place id), sorted; built once per gazetteer object."""
+    index = _prefix_cache.get(id(g))
+    if index is None:
+        index = sorted({(_norm(name), p.id) for p in g.places.values() for name in p.all_names() if _norm(name)})
+        _prefix_cache.clear()
+        _prefix_cache[id(g)] = index
+    return index
+
+
+def _option(g: Gazetteer, place_id: str, reason: str) -> Option:
+    place = g.get(place_id)
+    return Option(place.id, place.name, place.name_ar, [(p.name, p.name_ar) for p in g.chain(place)[1:]],
+                  reason, place.lat, place.lon)
+
+
+def candidates(text: str, limit: int = 8) -> list[Option]:
+    text = " ".join(text.split())[:100]
+    if len(text) < 2:
+        return []
+    g = places.gazetteer()
+    out = {c.place.id: _option(g, c.place.id, c.reason) for c in g.find(text, limit=limit, min_score=75)}
+    query = _norm(text)
+    if query and len(out) < limit:
+        index = _prefix_index(g)
+        at = bisect.bisect_left(index, (query, ""))
+        while at < len(index) and index[at][0].startswith(query) and len(out) < limit:
+            place_id = index[at][1]
+            if place_id not in out:
+                out[place_id] = _option(g, place_id, "begins with what you typed")
+            at += 1
+    return list(out.values())
+
+
+def option_for(key: str) -> Option | None:
+    """The place with this key (or the place a folded key now points to)."""
+    from marsad.incidents.models import Place
+
+    if not key or not Place.objects.filter(key=key).exists():
+        return None
+    g = places.gazetteer()
+    place = places.resolve(key)
+    return _option(g, place.id, "")
