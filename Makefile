@@ -4,7 +4,7 @@ PYTHON ?= python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PG_URL ?= postgres://postgres@127.0.0.1:5432/marsad
 
-.PHONY: demo test system-deps bench clean
+.PHONY: demo test system-deps bench clean messages
 
 $(VENV)/.installed: pyproject.toml setup.py src/marsad/core/matching/_mih.c
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ bench: system-deps $(VENV)/.installed
 	$(VENV)/bin/python bench/matching_eval.py
 	$(VENV)/bin/python bench/sources.py
 	$(VENV)/bin/python bench/grouping_eval.py
+
+# The Arabic catalogue: extract every string, then translate the new ones in src/marsad/locale/ar/LC_MESSAGES/django.po
+messages: $(VENV)/.installed
+	cd src/marsad && MARSAD_HOME=$$(mktemp -d) ../../$(VENV)/bin/marsad manage makemessages -l ar --no-obsolete --no-location \
+	  --ignore 'web/static/vendor/*' && MARSAD_HOME=$$(mktemp -d) ../../$(VENV)/bin/marsad manage compilemessages -l ar
 
 clean:
 	rm -rf $(VENV) demo-data marsad-data .pytest_cache

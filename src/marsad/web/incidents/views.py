@@ -1,6 +1,191 @@
-"""Placeholder views, replaced by the incidents page family."""
-from django.shortcuts import render
+"""The incidents table (filters, keyset pages, bulk edit, exports), the new-incident
+form and the place autocomplete. The incident page and its actions are in
+detail.py and actions.py."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tempfile
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from marsad import registry
+from marsad.access.models import Membership
+from marsad.access.rules import allowed, projects_where, visible_incidents, visible_items, visible_projects
+from marsad.custody import log
+from marsad.incidents import exports, places, review
+from marsad.incidents.service import RESTRICTED, IncidentError
+
+from . import bulk, once, placesearch, table
+from .forms import BulkForm, CreateForm, grade_choices, status_choices
+
+CONTENT_TYPES = {".csv": "text/csv; charset=utf-8", ".geojson": "application/geo+json",
+                 ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+SHA = re.compile(r"[0-9a-fA-F]{12,64}")
 
 
-def incident_list(request, code=None):
-    return render(request, "error.html", {"title": "Incidents", "message": ""})
+def _fragment(request) -> bool:
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _scope(request):
+    filters = table.Filters.from_query(request.GET)
+    return filters, filters.apply(visible_incidents(request.user).filter(merged_into__isnull=True), request.user)
+
+
+def _table_context(request) -> dict:
+    filters, incidents = _scope(request)
+    rows, after = table.page(incidents, request.GET.get("after", ""))
+    counts = table.evidence_counts(rows)
+    arabic = translation.get_language() == "ar"
+    for row in rows:
+        row.evidence_count = counts.get(row.pk, 0)
+        row.place_label = ((row.place.name_ar or row.place.name) if arabic else row.place.name) if row.place_id else ""
+    projects = list(visible_projects(request.user))
+    return {
+        "filters": filters, "rows": rows, "after": after, "first_page": bool(request.GET.get("after")),
+        "next_query": filters.query(after=after), "projects": projects,
+        "grades": grade_choices(blank=True), "statuses": status_choices(blank=True),
+        "members": get_user_model().objects.filter(
+            pk__in=Membership.objects.filter(project__in=projects).values("user_id")).order_by("username"),
+        "may_edit": bool(projects_where(request.user, "edit")),
+        "formats": sorted(registry.exporters()),
+    }
+
+
+@require_GET
+def incident_list(request):
+    context = _table_context(request) | {"bulk": BulkForm()}
+    template = "incidents/list.html#table" if _fragment(request) else "incidents/list.html"
+    return render(request, template, context)
+
+
+@require_POST
+def bulk_edit(request):
+    """Apply one change to the chosen incidents; the result page reports each one."""
+    if not projects_where(request.user, "edit"):
+        raise PermissionDenied
+    form = BulkForm(request.POST)
+    codes = [c.upper() for c in request.POST.getlist("code") if c][:500]
+    if not codes:
+        form.add_error(None, _("Choose at least one incident."))
+    if not form.is_valid() or not codes:
+        context = _table_context(request) | {"bulk": form}
+        return render(request, "incidents/list.html", context, status=400)
+    seen = {code: {f: request.POST[f"seen_{f}_{code}"] for f in ("grade", "status", "assignee")
+                   if f"seen_{f}_{code}" in request.POST} for code in codes}
+    results = bulk.apply(request.user, codes, form.cleaned_data, seen)
+    template = "incidents/bulk_result.html#results" if _fragment(request) else "incidents/bulk_result.html"
+    return render(request, template, {"results": results, "data": form.cleaned_data,
+                                      "back": request.POST.get("back", "")})
+
+
+@require_GET
+def export(request):
+    """The filtered incidents this person may see, as CSV, GeoJSON or XLSX; never a
+    restricted field (exports.COLUMNS holds none); recorded as a custody event."""
+    fmt = request.GET.get("format", "csv")
+    exporters = registry.exporters()
+    if fmt not in exporters:
+        raise Http404
+    assert not set(exports.COLUMNS) & RESTRICTED  # a new column must never carry a witness's identity
+    _filters, incidents = _scope(request)
+    rows = exports.rows(None, incidents=incidents)
+    exporter = exporters[fmt]
+    with tempfile.TemporaryDirectory(prefix="marsad-export-") as folder:
+        path = Path(folder) / f"incidents{exporter.suffix}"
+        exporter.write(exports.COLUMNS, rows, path)
+        data = path.read_bytes()
+    with transaction.atomic():
+        log.lock_head()
+        log.record("export", actor=review.actor_of(request.user),
+                   outputs=[{"format": fmt, "incidents": len(rows), "sha256": hashlib.sha256(data).hexdigest()}])
+    name = f"marsad-incidents-{timezone.now():%Y%m%d-%H%M}{exporter.suffix}"
+    response = FileResponse(iter([data]), as_attachment=True, filename=name,
+                            content_type=CONTENT_TYPES.get(exporter.suffix, "application/octet-stream"))
+    response["Content-Length"] = str(len(data))
+    return response
+
+
+def _evidence(request, text: str) -> tuple[list[str], list[str]]:
+    """Full SHA-256s of the visible items the text names, and what matched nothing visible."""
+    found, missing = [], []
+    for token in dict.fromkeys(SHA.findall(text or "")):
+        matches = list(visible_items(request.user).filter(sha256__startswith=token.lower())
+                       .values_list("sha256", flat=True)[:2])
+        if len(matches) == 1:
+            found.append(matches[0])
+        else:
+            missing.append(token)
+    leftovers = SHA.sub("", text or "").split()
+    return found, missing + leftovers
+
+
+@require_http_methods(["GET", "POST"])
+def create(request):
+    projects = list(visible_projects(request.user, "edit"))
+    if not projects:
+        raise PermissionDenied
+    restricted = any(allowed(request.user, "edit_restricted", p) for p in projects)
+    initial = {"project": request.GET.get("project") or projects[0].slug, "token": once.new(),
+               "evidence": "\n".join(request.GET.getlist("evidence"))}
+    form = CreateForm(request.POST or None, projects=projects, restricted=restricted, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        project = next(p for p in projects if p.slug == form.cleaned_data["project"])
+        values = form.values()
+        if any(values.get(f) for f in RESTRICTED) and not allowed(request.user, "edit_restricted", project):
+            raise PermissionDenied
+        shas, unknown = _evidence(request, form.cleaned_data["evidence"])
+        fields = _place(values, form.cleaned_data["place_text"])
+        since = once.issued(form.cleaned_data["token"])
+        if unknown:
+            form.add_error("evidence", _("Not found among the evidence you may see: %(list)s")
+                           % {"list": ", ".join(unknown[:5])})
+        elif since is None:
+            form.add_error(None, _("This form has expired. Check the values and save again."))
+            form.data = form.data.copy() | {"token": once.new()}
+        else:
+            try:
+                incident, created = review.create_once(fields, request.user, shas, form.cleaned_data["reason"],
+                                                       project, since, role=form.cleaned_data["role"])
+            except (IncidentError, ValueError) as e:
+                form.add_error(None, str(e))
+            else:
+                if created:
+                    messages.success(request, _("Incident %(code)s recorded.") % {"code": incident.code})
+                return redirect("incidents:detail", incident.code)
+    chosen = placesearch.option_for(form["place"].value() or "")
+    return render(request, "incidents/create.html", {"form": form, "chosen_place": chosen},
+                  status=400 if form.errors else 200)
+
+
+def _place(values: dict, text: str) -> dict:
+    """Service fields: empty ones left out; a place typed but not picked is
+    resolved only when one candidate clearly leads, else kept as text."""
+    fields = {k: v for k, v in values.items() if v not in (None, "", False)}
+    if not fields.get("place") and text:
+        chosen, _why = places.choose(text)
+        fields["location_text"] = fields.get("location_text") or text
+        if chosen is not None:
+            fields["place"] = chosen.id
+    return fields
+
+
+@require_GET
+def place_options(request):
+    """Autocomplete candidates as a listbox of buttons (htmx fragment)."""
+    if not projects_where(request.user, "edit"):
+        raise PermissionDenied
+    text = request.GET.get("q") or request.GET.get("place_text") or ""
+    return render(request, "incidents/places.html", {
+        "options": placesearch.candidates(text), "text": text, "arabic": translation.get_language() == "ar"})

@@ -158,9 +158,13 @@ def earliest(member: Item, full: bool) -> tuple[datetime | None, str]:
     return when, _("source post time")
 
 
-def copy_cluster(user, item: Item, full: bool) -> list[dict]:
+def copy_cluster(user, item: Item) -> list[dict]:
     """The copies of `item` the user may see, earliest first, each with its links and why
-    (what `marsad copies` shows). Links to items outside the user's projects are left out."""
+    (what `marsad copies` shows). Links to items outside the user's projects are left out;
+    where a time comes from a post, its channel is named only on items whose restricted
+    fields the user may see."""
+    from marsad.access.models import ProjectItem
+    from marsad.access.rules import projects_where
     from marsad.matching.models import CopyLink
     from marsad.matching.service import cluster_ids
 
@@ -169,9 +173,10 @@ def copy_cluster(user, item: Item, full: bool) -> list[dict]:
         return []
     members = list(visible_items(user).filter(pk__in=ids)[:MAX_CLUSTER])
     shown = {m.pk: m for m in members}
-    links = CopyLink.objects.filter(a_id__in=shown, b_id__in=shown)
+    full = set(ProjectItem.objects.filter(item_id__in=shown, project_id__in=projects_where(user, "view_restricted"))
+               .values_list("item_id", flat=True))
     by_item = defaultdict(list)
-    for link in links:
+    for link in CopyLink.objects.filter(a_id__in=shown, b_id__in=shown):
         for this, other, share in ((link.a_id, link.b_id, link.share_a), (link.b_id, link.a_id, link.share_b)):
             by_item[this].append({"to": shown[other].sha256, "distance": link.distance, "share": share,
                                   "reason": link.reason})
@@ -180,7 +185,7 @@ def copy_cluster(user, item: Item, full: bool) -> list[dict]:
     blur = blur_all(user)
     rows = []
     for m in members:
-        when, source = earliest(m, full)
+        when, source = earliest(m, m.pk in full)
         rows.append({"sha256": m.sha256, "kind": m.kind, "earliest": when, "earliest_source": source,
                      "this": m.pk == item.pk, "links": by_item[m.pk], "has_picture": m.pk in pictures,
                      "veiled": m.graphic or blur})
@@ -207,7 +212,7 @@ def item_context(request, item: Item) -> dict:
         "derived": derivatives(item),
         "tags": metadata_tags(item, full),
         "captures": captures(item, full),
-        "cluster": copy_cluster(user, item, full),
+        "cluster": copy_cluster(user, item),
         "incident_links": incidents_of(user, item),
         "events": events,
         "checkpoint": checkpoint,

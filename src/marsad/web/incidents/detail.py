@@ -1,0 +1,168 @@
+"""The incident page (fields with their history, evidence, place, suggestions,
+review, comments) and the edit form with its conflict check."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from marsad.access.models import Preference
+from marsad.access.rules import allowed
+from marsad.incidents import review, service
+from marsad.incidents.models import GradeApproval
+from marsad.incidents.service import RESTRICTED, Conflict, IncidentError
+from marsad.web.access import incident_for
+
+from . import display, grouping, once, placesearch
+from .forms import FIELDS, GROUPS, IncidentFields, role_choices, status_choices
+
+# Syria's extent, for the small location sketch (no tiles, no request elsewhere).
+BOX = (35.6, 42.4, 32.2, 37.4)  # west, east, south, north
+CITIES = [("Damascus", 33.513, 36.292), ("Aleppo", 36.202, 37.134), ("Homs", 34.731, 36.709),
+          ("Idlib", 35.931, 36.634), ("Latakia", 35.523, 35.792), ("Deir ez-Zor", 35.336, 40.141),
+          ("Raqqa", 35.952, 39.009), ("Daraa", 32.618, 36.102), ("Hasakah", 36.507, 40.747)]
+
+
+def _fragment(request) -> bool:
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _sketch(lat, lon) -> dict | None:
+    west, east, south, north = BOX
+    if lat is None or lon is None or not (south <= lat <= north and west <= lon <= east):
+        return None
+
+    def xy(la, lo):
+        return round((lo - west) / (east - west) * 400, 1), round((north - la) / (north - south) * 300, 1)
+
+    x, y = xy(lat, lon)
+    from .sketch import CITY_NAMES
+
+    return {"x": x, "y": y, "cities": [(str(CITY_NAMES[name]), *xy(la, lo)) for name, la, lo in CITIES]}
+
+
+def _links(incident, user) -> list:
+    blur = Preference.objects.filter(user=user, blur_all_media=True).exists()
+    links = list(incident.links.select_related("item").order_by("added_at", "id"))
+    for link in links:
+        link.veiled = blur or link.item.graphic
+    return links
+
+
+def context(request, incident) -> dict:
+    user = request.user
+    arabic = translation.get_language() == "ar"
+    see_restricted = allowed(user, "view_restricted", incident)
+    names = review.actor_names(incident.project)
+    per_field, timeline = display.history(incident, names, see_restricted, arabic)
+    place_labels = {incident.place.key: display.place_name(incident.place, arabic)} if incident.place_id else {}
+    groups = []
+    for legend, fields in GROUPS:
+        shown = [f for f in fields if see_restricted or f not in RESTRICTED]
+        if shown:
+            groups.append((legend, [(f, display.label(f), display.show(f, getattr(incident, f), place_labels),
+                                     per_field.get(f, [])) for f in shown]))
+    members = list(review.members(incident.project))
+    comments = list(incident.comments.select_related("author").prefetch_related("attachments"))
+    usernames = {m.username for m in members}
+    for note in comments:
+        note.html = display.comment_html(note.body, usernames)
+    may = {a: allowed(user, a, incident) for a in ("edit", "review", "comment", "upload", "edit_restricted")}
+    open_ = not incident.merged_into_id
+    return {
+        "incident": incident, "groups": groups, "timeline": timeline, "may": may, "open": open_,
+        "see_restricted": see_restricted, "links": _links(incident, user), "roles": role_choices(),
+        "place": placesearch.option_for(incident.place.key) if incident.place_id else None,
+        "sketch": _sketch(incident.latitude, incident.longitude),
+        "assignee_history": per_field.get("assignee", []), "tags_history": per_field.get("tags", []),
+        "members": members, "statuses": status_choices(),
+        "pending": review.pending(incident),
+        "approvals": incident.grade_approvals.exclude(outcome=GradeApproval.Outcome.PENDING)
+        .select_related("proposed_by", "decided_by"),
+        "comments": comments, "token": once.new(),
+        "merge_choices": incident.project.incidents.filter(merged_into__isnull=True).exclude(pk=incident.pk)
+        .order_by("-event_date", "-id")[:200] if may["edit"] and open_ else [],
+        "merged": list(incident.merged.values_list("code", flat=True)),
+        "splits": list(incident.splits.values_list("code", flat=True)),
+        "suggest_here": may["edit"] and see_restricted and open_,
+    }
+
+
+@require_GET
+def detail(request, code: str):
+    incident = incident_for(request, code, "view")
+    if _fragment(request) and request.GET.get("part") == "suggestions":
+        found = grouping.suggestions(incident, request.user) if allowed(request.user, "edit", incident) else []
+        return render(request, "incidents/detail.html#suggestions", {"incident": incident, "found": found,
+                                                                       "roles": role_choices()})
+    return render(request, "incidents/detail.html", context(request, incident))
+
+
+# -- editing -------------------------------------------------------------------------------------
+
+def _shown(incident) -> dict[str, str]:
+    return {f: service._shown(getattr(incident, f)) for f in FIELDS}
+
+
+def _wanted(form, seen: dict[str, str], current: dict[str, str]) -> dict:
+    """Fields the person changed from what they saw, less those already at their value
+    (a form sent twice, or someone who made the same change)."""
+    out = {}
+    for field, value in form.values().items():
+        mine = service._shown(value)
+        if field in seen and mine != seen[field] and mine != current[field]:
+            out[field] = value
+    return out
+
+
+@require_http_methods(["GET", "POST"])
+def edit(request, code: str):
+    incident = incident_for(request, code, "edit")
+    restricted = allowed(request.user, "edit_restricted", incident)
+    if request.method == "POST" and not restricted and any(
+            k in request.POST for f in RESTRICTED for k in (f, f"seen_{f}")):
+        raise PermissionDenied  # an editor's crafted POST: restricted fields need "edit_restricted"
+    if incident.merged_into_id:
+        messages.error(request, _("This incident was merged; edit the one it was merged into."))
+        return redirect("incidents:detail", incident.code)
+    current = _shown(incident)
+    place = incident.place.key if incident.place_id else ""
+    initial = {f: getattr(incident, f) for f in FIELDS} | {"place": place, "place_text": (
+        display.place_name(incident.place, translation.get_language() == "ar") if incident.place_id else "")}
+    form = IncidentFields(request.POST or None, initial=initial, restricted=restricted)
+    seen = {f: request.POST.get(f"seen_{f}", current[f]) for f in form.fields if f in FIELDS}
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        wanted = _wanted(form, seen, current)
+        propose = wanted.get("grade") in service.NEEDS_APPROVAL and wanted.pop("grade")
+        reason = form.cleaned_data["reason"].strip()
+        if (wanted or propose) and not reason:
+            form.add_error("reason", _("Say why: the reason is recorded with each change."))
+        else:
+            try:
+                service.update(incident, wanted, review.actor_of(request.user), reason=reason,
+                               seen={f: seen[f] for f in wanted})
+                if propose:
+                    review.propose_grade(incident, propose, form.cleaned_data.get("grade_reason") or reason,
+                                         request.user)
+                    messages.info(request, _("The grade “confirmed” needs a second member's approval: it was "
+                                             "proposed for review."))
+            except Conflict as e:
+                conflict = {"field": display.label(e.field),
+                            "current": display.show(e.field, e.current, {}) or "—",
+                            "mine": display.show(e.field, wanted.get(e.field), {}) or "—"}
+                seen = _shown(incident)  # saving again now replaces their value, knowingly
+            except (IncidentError, ValueError) as e:
+                form.add_error(None, str(e))
+            else:
+                if wanted:
+                    messages.success(request, _("Changes saved."))
+                return redirect("incidents:detail", incident.code)
+    chosen = placesearch.option_for(form["place"].value() or "")
+    return render(request, "incidents/edit.html", {
+        "incident": incident, "form": form, "seen": seen, "conflict": conflict, "chosen_place": chosen,
+    }, status=409 if conflict else 400 if form.errors else 200)

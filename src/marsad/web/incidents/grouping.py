@@ -1,0 +1,79 @@
+"""Grouping suggestions seen from an incident: which evidence the reader may see,
+not yet linked, may belong here, each with the reasons `marsad incidents suggest`
+gives. Candidates are the items near the incident in time and the copies of its
+evidence, so the page never scores the whole collection."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from marsad.access.rules import visible_items
+from marsad.core.grouping import SUGGEST_AT, IncidentView, score
+from marsad.evidence.models import Item
+from marsad.incidents import places
+from marsad.incidents.models import Incident
+from marsad.incidents.suggest import evidence_of
+
+WINDOW = dt.timedelta(days=3)
+CANDIDATES = 60
+
+
+@dataclass
+class Found:
+    item: Item
+    score: float
+    why: str
+
+
+def view_of(incident: Incident) -> IncidentView:
+    g = places.gazetteer()
+    when = None
+    if incident.event_date:
+        when = dt.datetime.combine(incident.event_date, incident.event_time or dt.time(12))
+    place = None
+    if incident.place_id:
+        key = incident.place.merged_into.key if incident.place.merged_into_id else incident.place.key
+        place = g.places.get(key)
+    items = set(incident.links.values_list("item__sha256", flat=True))
+    return IncidentView(incident.code, when, place, items, incident.title)
+
+
+def _candidates(incident: Incident, user) -> list[Item]:
+    from marsad.matching.models import CopyLink
+
+    pool = visible_items(user).exclude(incident_links__incident=incident)
+    linked = list(incident.links.values_list("item_id", flat=True))
+    copies = set(CopyLink.objects.filter(a_id__in=linked).values_list("b_id", flat=True))
+    copies |= set(CopyLink.objects.filter(b_id__in=linked).values_list("a_id", flat=True))
+    near = Q(pk__in=copies)
+    if incident.event_date:
+        start = dt.datetime.combine(incident.event_date - WINDOW, dt.time(), tzinfo=dt.UTC)
+        end = dt.datetime.combine(incident.event_date + WINDOW, dt.time(), tzinfo=dt.UTC)
+        near |= Q(captured_at__range=(start, end)) | Q(captures__posted_at__range=(start, end))
+        chosen = pool.filter(near)
+    else:
+        chosen = pool.filter(near | Q(project_links__project_id=incident.project_id))
+    return list(chosen.distinct().order_by("-first_seen")[:CANDIDATES])
+
+
+def suggestions(incident: Incident, user, limit: int = 5) -> list[Found]:
+    if incident.merged_into_id:
+        return []
+    view, g = view_of(incident), places.gazetteer()
+    found = []
+    for item in _candidates(incident, user):
+        s = score(evidence_of(item), view, g)
+        if s.score >= SUGGEST_AT:
+            found.append(Found(item, s.score, s.explain()))
+    return sorted(found, key=lambda f: (-f.score, f.item.sha256))[:limit]
+
+
+def reason_for(incident: Incident, item: Item) -> str:
+    """The suggestion's reasons, recorded with the link when a person accepts it."""
+    s = score(evidence_of(item), view_of(incident), places.gazetteer())
+    if s.score >= SUGGEST_AT:
+        return f"accepted suggestion: {s.explain()}"
+    return "linked by hand (not among the suggestions)"
