@@ -48,6 +48,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("https", "MARSAD_HTTPS", False, "Served over HTTPS (behind a proxy): secure cookies and HSTS."),
     Setting("allowed_hosts", "MARSAD_ALLOWED_HOSTS", "", "Extra host names the web app answers, comma-separated."),
     Setting("trusted_origins", "MARSAD_TRUSTED_ORIGINS", "", "Origins trusted for CSRF (https://host), comma-separated."),
+    Setting("web_allow_private", "MARSAD_WEB_ALLOW_PRIVATE", False,
+            "Let links pasted in the web app point at loopback or private addresses (tests, an intranet)."),
     Setting("max_upload_bytes", "MARSAD_MAX_UPLOAD_BYTES", 20 << 30, "Largest file uploaded through the browser."),
 )
 BY_NAME = {s.name: s for s in SETTINGS}

@@ -34,6 +34,36 @@ def served(marsad, tmp_path):
     proc.wait(timeout=30)
 
 
+def _children(pid: int) -> list[int]:
+    from pathlib import Path
+
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            if f"PPid:\t{pid}\n" in status.read_text():
+                found.append(int(status.parent.name))
+        except OSError:
+            pass
+    return found
+
+
+def test_sigterm_stops_the_workers_too(marsad):
+    import os
+
+    proc = marsad.popen("serve", "--port", str(_free_port()), "--workers", "2")
+    for _ in range(300):
+        workers = _children(proc.pid)
+        if len(workers) == 2:
+            break
+        time.sleep(0.1)
+    assert len(workers) == 2
+    proc.terminate()
+    assert proc.wait(timeout=30) == 0
+    time.sleep(0.5)
+    alive = [pid for pid in workers if os.path.exists(f"/proc/{pid}") and "Z" not in open(f"/proc/{pid}/stat").read().split()[2]]
+    assert not alive, f"workers left running: {alive}"
+
+
 def test_serve_answers_with_static_files_and_security_headers(served):
     marsad, base = served
     root = requests.get(base + "/", allow_redirects=False)

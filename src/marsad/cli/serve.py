@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import sys
+
 import click
 
 from marsad import conf
@@ -28,6 +31,8 @@ def serve_command(host: str, port: int, threads: int, workers: int | None) -> No
 
     from .worker import start_workers
 
+    # SIGTERM (systemd, `kill`) must stop the workers too: turn it into an exit that runs `finally`.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     count = conf.get("workers") if workers is None else workers
     procs = start_workers(count, batch=False) if count else []
     shown = "localhost" if host in ("127.0.0.1", "::1") else host

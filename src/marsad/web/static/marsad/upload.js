@@ -5,12 +5,16 @@
      data-endpoint      the tus collection URL
      data-csrf          Django's CSRF token, sent as X-CSRFToken
      data-result-url    where to go when every file is in (?id=...&id=...)
-     data-i18n-queued, -progress, -paused, -done, -failed, -overall
+     data-i18n-queued, -progress, -paused, -done, -failed, -overall,
+     -signed-out, -not-allowed, -too-large
                         strings translated server-side, with {name}, {percent},
                         {done} and {total} placeholders; no English lives here.
    Inside it: input[type=file][multiple], input[type=file][webkitdirectory],
    select[name=project], an optional [data-upload-list] and [role=status], and
-   optional buttons [data-upload-action=pause|resume].
+   optional buttons [data-upload-action=pause|resume], and an optional hidden
+   [data-upload-alert] shown when the session has ended (the server answers 403
+   with X-Marsad-Reason: signed-out): what was sent is kept, and choosing the same
+   files after signing in again continues them.
 
    window.marsadUpload.abortAll() / resumeAll() pause and continue every upload
    (for people on failing links, and for browser tests). */
@@ -26,8 +30,10 @@
   var config = form.dataset;
   var list = form.querySelector("[data-upload-list]") || form.appendChild(document.createElement("ul"));
   var status = form.querySelector("[role=status]") || makeStatus();
-  var percentFormat = new Intl.NumberFormat(document.documentElement.lang || undefined,
-                                            {style: "percent", maximumFractionDigits: 0});
+  var lang = document.documentElement.lang || undefined;
+  var percentFormat = new Intl.NumberFormat(lang, {style: "percent", maximumFractionDigits: 0});
+  var countFormat = new Intl.NumberFormat(lang);
+  var alertBox = form.querySelector("[data-upload-alert]");
   var entries = [];
   var started = false;
   var lastSummary = "";
@@ -64,7 +70,7 @@
     row.append(name, " ", bar, " ", state);
     list.appendChild(row);
     var entry = {file: file, path: path, name: shown, bar: bar, state: state, sent: 0,
-                 status: "queued", upload: null, id: null};
+                 status: "queued", upload: null, id: null, note: ""};
     entries.push(entry);
     show(entry);
     pump();
@@ -73,7 +79,7 @@
   function show(entry) {
     var fraction = entry.file.size ? entry.sent / entry.file.size : (entry.status === "done" ? 1 : 0);
     entry.bar.value = Math.round(fraction * 100);
-    var key = entry.status === "running" ? "progress" : entry.status;
+    var key = entry.status === "running" ? "progress" : (entry.note || entry.status);
     entry.state.textContent = text(key, {name: entry.name, percent: percentFormat.format(fraction)});
     entry.state.parentNode.dataset.status = entry.status;
     summarise();
@@ -87,7 +93,7 @@
       if (e.status === "done") done += 1;
     });
     var summary = text("overall", {percent: percentFormat.format(total ? sent / total : (done ? 1 : 0)),
-                                   done: done, total: entries.length});
+                                   done: countFormat.format(done), total: countFormat.format(entries.length)});
     // Only on change: a status region is read aloud each time it is written.
     if (summary !== lastSummary) status.textContent = lastSummary = summary;
   }
@@ -108,6 +114,7 @@
 
   function begin(entry) {
     entry.status = "running";
+    entry.note = "";
     show(entry);
     if (!entry.upload) entry.upload = makeUpload(entry);
     if (entry.upload.url) { // started before: the client asks the server where it stands
@@ -146,7 +153,14 @@
         settle(entry, "done");
       },
       onError: function (error) {
+        var response = error && error.originalResponse;
+        var code = response ? response.getStatus() : 0;
+        if (code === 403 && response.getHeader("X-Marsad-Reason") !== "not-allowed") {
+          signedOut(entry); // a lapsed session, or a page whose CSRF token went with it
+          return;
+        }
         if (window.console) window.console.warn("upload failed", entry.name, error);
+        entry.note = code === 403 ? "notAllowed" : code === 413 ? "tooLarge" : "";
         settle(entry, "failed");
       }
     });
@@ -157,6 +171,24 @@
     entry.status = outcome;
     show(entry);
     pump();
+  }
+
+  // Every request of this page will be refused now: stop them all, keep what was sent.
+  function signedOut(entry) {
+    if (entry.status === "running") {
+      entry.status = "paused";
+      entry.note = "signedOut";
+      show(entry);
+    }
+    abortAll().then(function () {
+      entries.forEach(function (e) {
+        if (e.status === "paused") { e.note = "signedOut"; show(e); }
+      });
+    });
+    if (alertBox) {
+      alertBox.hidden = false;
+      alertBox.setAttribute("role", "alert");
+    }
   }
 
   function finishedAll() {
@@ -182,6 +214,7 @@
     entries.forEach(function (e) {
       if (e.status === "paused" || e.status === "failed") {
         e.status = "queued";
+        e.note = "";
         show(e);
       }
     });
@@ -252,6 +285,15 @@
       event.preventDefault();
       if (button.dataset.uploadAction === "pause") abortAll();
       else resumeAll();
+    });
+  });
+
+  // A form that must not be sent twice (the links form): one click, one submission.
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-once-form]"), function (once) {
+    once.addEventListener("submit", function () {
+      Array.prototype.forEach.call(once.querySelectorAll("button[type=submit]"), function (b) {
+        b.disabled = true;
+      });
     });
   });
 
