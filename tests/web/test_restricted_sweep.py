@@ -14,7 +14,6 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from PIL import Image
 
-from .conftest import password_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -112,9 +111,9 @@ def _found(pages: dict[str, bytes]) -> dict[str, list[str]]:
     return hits
 
 
-def test_restricted_viewer_sees_no_restricted_byte(client, planted):
+def test_restricted_viewer_sees_no_restricted_byte(client, team, planted):
     sha, code = planted
-    client.login(username="restricted", password=password_of("restricted"))
+    client.force_login(team["restricted"])
     pages = _walk(client, _starts(sha, code))
     assert len(pages) >= 15, sorted(pages)
     assert _found(pages) == {}, "restricted values reached a restricted viewer"
@@ -122,18 +121,39 @@ def test_restricted_viewer_sees_no_restricted_byte(client, planted):
     assert client.get(f"/en/items/{sha}/media/").status_code == 403
 
 
-def test_editor_walk_reaches_the_restricted_fields(client, planted):
+def test_editor_walk_reaches_the_restricted_fields(client, team, planted):
     sha, code = planted
-    client.login(username="editor", password=password_of("editor"))
+    client.force_login(team["editor"])
     hits = _found(_walk(client, _starts(sha, code)))
     for key in ("name", "channel", "text", "make", "witness", "gps"):
         assert key in hits, f"the walk never showed {key}: the sweep above would prove nothing for it"
 
 
-def test_outsider_sees_nothing_of_the_project(client, planted):
+def test_outsider_sees_nothing_of_the_project(client, team, planted):
     sha, code = planted
-    client.login(username="outsider", password=password_of("outsider"))
+    client.force_login(team["outsider"])
     for url in (f"/en/items/{sha}/", f"/en/items/{sha}/media/", f"/en/incidents/{code}/"):
         assert client.get(url).status_code == 404, url
     pages = _walk(client, ["/en/", "/en/items/", "/en/incidents/"])
     assert not any(sha.encode() in body or code.encode() in body for body in pages.values())
+
+
+def test_the_same_bytes_in_another_project_do_not_reveal_this_projects_sources(client, team, planted, tmp_path):
+    """The outsider's project receives the same photo: they now hold the item, but not our sightings of it."""
+    from marsad.core.sources import Sighting
+    from marsad.custody import log
+    from marsad.evidence.ingest import Status, ingest, store
+
+    sha, code = planted
+    copy = tmp_path / "forwarded.jpg"
+    copy.write_bytes(store().path(sha).read_bytes())
+    [outcome] = ingest([Sighting(source_kind="upload", path=str(copy).encode(), display_path="forwarded.jpg",
+                                 name="forwarded.jpg")], log.actor_id("outsider"), project=team["other"].pk)
+    assert outcome.status is Status.KNOWN and outcome.sha256 == sha
+    client.force_login(team["outsider"])
+    pages = _walk(client, [f"/en/items/{sha}/", "/en/items/", "/en/items/?source=telegram"])
+    assert f"/en/items/{sha}/" in pages and b"forwarded.jpg" in pages[f"/en/items/{sha}/"]
+    hits = {k: v for k, v in _found(pages).items() if k not in ("make", "model", "serial", "gps")}
+    assert hits == {}, "another project's sightings reached this one"  # (the photo's own EXIF travels with its bytes)
+    assert code.encode() not in b"".join(pages.values())
+    assert sha.encode() not in pages["/en/items/?source=telegram"]  # our telegram sighting is not theirs to filter on

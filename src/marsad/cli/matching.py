@@ -15,21 +15,14 @@ from .context import home_option, setup_django
 
 def _query_for(target: str):
     """Fingerprint a file (not necessarily in the store) or an item's stored fingerprint."""
-    from marsad import registry
-    from marsad.core.fingerprints.base import FingerprintFailed
-    from marsad.core.mediatype import detect_mime, kind_of
     from marsad.evidence.views import ItemNotFound, find_item
     from marsad.matching.models import Fingerprint
-    from marsad.matching.service import Query
+    from marsad.matching.service import CannotQuery, Query, query_for_file
 
     if os.path.isfile(target):
-        kind = kind_of(detect_mime(target)).value
-        fingerprinter = registry.fingerprinter_for(kind)
-        if fingerprinter is None:
-            raise click.ClickException(f"{target}: a {kind} file has no perceptual fingerprint")
         try:
-            return Query(fingerprinter.compute(target), kind == "video"), None
-        except FingerprintFailed as e:
+            return query_for_file(target), None
+        except CannotQuery as e:
             raise click.ClickException(f"{target}: {e}") from e
     try:
         item = find_item(target)

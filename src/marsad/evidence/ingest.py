@@ -108,7 +108,8 @@ def _record(sighting: Sighting, blob, actor: str, blob_store: LocalStore, projec
             _queue_analysis(item, analyse_item)
         elif item.blake2b != blob.blake2b:
             raise StoreError(f"{blob.sha256}: BLAKE2b differs from the one recorded at ingest")
-        access.hold(project or access.default_project().pk, [item])
+        project = project or access.default_project().pk
+        access.hold(project, [item])
         key = sighting.key(blob.sha256)
         if Capture.objects.filter(sighting_key=key).exists():
             return Outcome(sighting.display_path, Status.SEEN, blob.sha256, item.kind, sighting.notice)
@@ -128,6 +129,7 @@ def _record(sighting: Sighting, blob, actor: str, blob_store: LocalStore, projec
             posted_at=sighting.posted_at,
             text=sighting.text,
             source_details=sighting.details,
+            project_id=project,
         )
         entry = log.record(
             "capture",

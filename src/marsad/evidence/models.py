@@ -69,6 +69,10 @@ class Capture(models.Model):
     text = models.TextField(blank=True)
     source_details = models.JSONField(default=dict, blank=True)
     log_index = models.BigIntegerField(unique=True)
+    # The project it was recorded for: the same bytes may reach two projects, and neither
+    # may learn the other's sources from the shared item.
+    project = models.ForeignKey("access.Project", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="captures")
 
     class Meta:
         ordering = ["ingested_at", "id"]

@@ -88,6 +88,26 @@ class Query:
         return cls(frames_of(fp), fp.algorithm != "pdq", fp.version)
 
 
+class CannotQuery(ValueError):
+    """The file has no perceptual fingerprint (its kind has none, or it cannot be decoded)."""
+
+
+def query_for_file(path: str) -> Query:
+    """Fingerprint a file that need not be in the store (`marsad similar FILE`, "Have we seen this?")."""
+    from marsad import registry
+    from marsad.core.fingerprints.base import FingerprintFailed
+    from marsad.core.mediatype import detect_mime, kind_of
+
+    kind = kind_of(detect_mime(path)).value
+    fingerprinter = registry.fingerprinter_for(kind)
+    if fingerprinter is None:
+        raise CannotQuery(f"a {kind} file has no perceptual fingerprint")
+    try:
+        return Query(fingerprinter.compute(path), kind == "video")
+    except FingerprintFailed as e:
+        raise CannotQuery(str(e)) from e
+
+
 def search(query: Query, radius: int = MATCH_DISTANCE,
            exclude: int | None = None) -> tuple[list[FrameMatch], list[bytes], int]:
     """Every index hit of the query's trustworthy frames (and their variants), the index

@@ -40,9 +40,11 @@ class ItemFilters(forms.Form):
         self.fields["source"].widget = forms.Select(choices=source_choices())
         self.fields["incident"].widget.attrs.update({"placeholder": _("e.g. SYR1234"), "dir": "ltr", "size": 10})
 
-    def apply(self, items: QuerySet, incidents: QuerySet) -> QuerySet:
+    def apply(self, items: QuerySet, incidents: QuerySet, projects: list[int]) -> QuerySet:
         """Narrow `items` (already only the visible ones); `incidents`: those the user may see,
-        so a code from another project filters nothing in."""
+        so a code from another project filters nothing in; `projects`: the user's, so another
+        project's sightings and copies of the same bytes say nothing."""
+        from marsad.access.models import ProjectItem
         from marsad.evidence.models import Capture
         from marsad.incidents.models import IncidentItem
         from marsad.matching.models import CopyLink
@@ -57,13 +59,16 @@ class ItemFilters(forms.Form):
         if data["until"]:
             items = items.filter(first_seen__lte=datetime.combine(data["until"], time.max, UTC))
         if data["source"]:
-            items = items.filter(Exists(Capture.objects.filter(item=OuterRef("pk"), source_kind=data["source"])))
+            items = items.filter(Exists(Capture.objects.filter(item=OuterRef("pk"), source_kind=data["source"],
+                                                                project_id__in=projects)))
         if data["incident"]:
             code = data["incident"].strip().upper()
             items = items.filter(Exists(IncidentItem.objects.filter(
                 item=OuterRef("pk"), incident__code=code, incident__in=incidents)))
         if data["copies"]:
-            items = items.filter(Exists(CopyLink.objects.filter(Q(a=OuterRef("pk")) | Q(b=OuterRef("pk")))))
+            held = ProjectItem.objects.filter(project_id__in=projects).values("item_id")
+            items = items.filter(Exists(CopyLink.objects.filter(Q(a=OuterRef("pk"), b__in=held)
+                                                                | Q(b=OuterRef("pk"), a__in=held))))
         if data["gone"]:
             from marsad.evidence.recheck import gone_items
 

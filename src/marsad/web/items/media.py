@@ -41,12 +41,11 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
             raise Unsatisfiable
         return max(0, size - length), size - 1
     first = int(start)
-    last = int(end) if end else size - 1
-    if last < first:
-        return None
+    if end and int(end) < first:
+        return None  # not a valid range: ignored
     if first >= size:
         raise Unsatisfiable
-    return first, min(last, size - 1)
+    return first, min(int(end) if end else size - 1, size - 1)
 
 
 def safe_type(mime: str) -> tuple[str, bool]:

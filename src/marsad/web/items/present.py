@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from marsad.access.models import Preference
 from marsad.access.roles import CAN, SAFE_METADATA_TAGS
@@ -17,6 +18,10 @@ from marsad.access.rules import role_for, visible_incidents, visible_items
 from marsad.evidence.models import AnalysisResult, Capture, Derivative, Item
 
 PAGE = 50
+# Labels for the table's rows, given here rather than by an include per cell: a page of
+# 50 rows rendered twice as fast.
+ANALYSIS_LABELS = {"done": gettext_lazy("analysed"), "failed": gettext_lazy("analysis failed"),
+                   "pending": gettext_lazy("analysis pending")}
 PICTURE_ROLES = ("thumbnail", "poster")  # the one picture standing for an item
 MAX_CLUSTER = 200
 MAX_EVENTS = 500
@@ -53,7 +58,8 @@ def page_of(items: QuerySet, after: str | None, before: str | None, size: int = 
     back = parse_cursor(before)
     if back:
         when, pk = back
-        rows = list(items.filter(Q(first_seen__gt=when) | Q(first_seen=when, pk__gt=pk))
+        # The redundant bound lets the first_seen index limit the scan (an OR alone is a filter).
+        rows = list(items.filter(Q(first_seen__gt=when) | Q(first_seen=when, pk__gt=pk), first_seen__gte=when)
                     .order_by("first_seen", "id")[: size + 1])
         more = len(rows) > size
         rows = rows[:size][::-1]
@@ -61,7 +67,7 @@ def page_of(items: QuerySet, after: str | None, before: str | None, size: int = 
     forward = parse_cursor(after)
     if forward:
         when, pk = forward
-        items = items.filter(Q(first_seen__lt=when) | Q(first_seen=when, pk__lt=pk))
+        items = items.filter(Q(first_seen__lt=when) | Q(first_seen=when, pk__lt=pk), first_seen__lte=when)
     rows = list(items.order_by("-first_seen", "-id")[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
@@ -75,7 +81,10 @@ def blur_all(user) -> bool:
 def table_rows(user, items: list[Item]) -> list[dict]:
     """The table's cells for one page: four queries for the whole page."""
     ids = [i.pk for i in items]
-    captures = dict(Capture.objects.filter(item_id__in=ids).values_list("item_id").annotate(n=Count("id")))
+    from marsad.access.rules import projects_where
+
+    captures = dict(Capture.objects.filter(item_id__in=ids, project_id__in=projects_where(user, "view"))
+                    .values_list("item_id").annotate(n=Count("id")))
     pictures = set(Derivative.objects.filter(item_id__in=ids, role__in=PICTURE_ROLES).values_list("item_id", flat=True))
     incidents = defaultdict(list)
     from marsad.incidents.models import IncidentItem
@@ -83,9 +92,13 @@ def table_rows(user, items: list[Item]) -> list[dict]:
     for item_id, code in (IncidentItem.objects.filter(item_id__in=ids, incident__in=visible_incidents(user))
                           .order_by("incident__code").values_list("item_id", "incident__code")):
         incidents[item_id].append(code)
+    from .forms import KIND_LABELS
+
     blur = blur_all(user)
     return [{
-        "sha256": i.sha256, "kind": i.kind, "first_seen": i.first_seen, "captured_at": i.captured_at_text,
+        "sha256": i.sha256, "kind": i.kind, "kind_label": KIND_LABELS.get(i.kind, i.kind),
+        "analysis_label": ANALYSIS_LABELS.get(i.analysis, i.analysis),
+        "first_seen": i.first_seen, "captured_at": i.captured_at_text,
         "size": i.size, "captures": captures.get(i.pk, 0), "incidents": incidents[i.pk], "analysis": i.analysis,
         "has_picture": i.pk in pictures, "veiled": i.graphic or blur, "graphic": i.graphic,
     } for i in items]
@@ -113,12 +126,32 @@ def metadata_tags(item: Item, full: bool) -> list[tuple[str, object]]:
     return sorted(tags.items())
 
 
-def captures(item: Item, full: bool) -> list[dict]:
-    fields = ["source_kind", "ingested_at"]
-    if full:
-        fields += ["original_path", "original_name", "url", "channel", "post_id", "posted_at", "text",
-                   "source_details", "file_mtime"]
-    return list(Capture.objects.filter(item=item).order_by("ingested_at", "id").values(*fields)[:MAX_CAPTURES])
+RESTRICTED_CAPTURE_VALUES = ["original_path", "original_name", "url", "channel", "post_id", "posted_at", "text",
+                             "source_details", "file_mtime"]
+
+
+def captures(user, item: Item) -> list[dict]:
+    """The item's captures recorded for the user's projects (another project's sightings of
+    the same bytes are its own), with sources only where the user may see restricted fields."""
+    from marsad.access.rules import projects_where
+
+    full_in = set(projects_where(user, "view_restricted"))
+    rows = Capture.objects.filter(item=item, project_id__in=projects_where(user, "view")).order_by("ingested_at", "id")
+    out = []
+    for row in rows.values("project_id", "source_kind", "ingested_at", *RESTRICTED_CAPTURE_VALUES)[:MAX_CAPTURES]:
+        if row.pop("project_id") not in full_in:
+            row = {k: v for k, v in row.items() if k not in RESTRICTED_CAPTURE_VALUES}
+        out.append(row)
+    return out
+
+
+def sources_visible(user, item_ids) -> set[int]:
+    """Items all of whose captures were recorded for projects where the user sees restricted fields."""
+    from marsad.access.rules import projects_where
+
+    hidden = set(Capture.objects.filter(item_id__in=item_ids).exclude(
+        project_id__in=projects_where(user, "view_restricted")).values_list("item_id", flat=True))
+    return set(item_ids) - hidden
 
 
 def derivatives(item: Item) -> dict[str, str]:
@@ -163,8 +196,6 @@ def copy_cluster(user, item: Item) -> list[dict]:
     (what `marsad copies` shows). Links to items outside the user's projects are left out;
     where a time comes from a post, its channel is named only on items whose restricted
     fields the user may see."""
-    from marsad.access.models import ProjectItem
-    from marsad.access.rules import projects_where
     from marsad.matching.models import CopyLink
     from marsad.matching.service import cluster_ids
 
@@ -173,8 +204,7 @@ def copy_cluster(user, item: Item) -> list[dict]:
         return []
     members = list(visible_items(user).filter(pk__in=ids)[:MAX_CLUSTER])
     shown = {m.pk: m for m in members}
-    full = set(ProjectItem.objects.filter(item_id__in=shown, project_id__in=projects_where(user, "view_restricted"))
-               .values_list("item_id", flat=True))
+    full = sources_visible(user, list(shown))
     by_item = defaultdict(list)
     for link in CopyLink.objects.filter(a_id__in=shown, b_id__in=shown):
         for this, other, share in ((link.a_id, link.b_id, link.share_a), (link.b_id, link.a_id, link.share_b)):
@@ -211,7 +241,7 @@ def item_context(request, item: Item) -> dict:
         "veiled": item.graphic or blur_all(user),
         "derived": derivatives(item),
         "tags": metadata_tags(item, full),
-        "captures": captures(item, full),
+        "captures": captures(user, item),
         "cluster": copy_cluster(user, item),
         "incident_links": incidents_of(user, item),
         "events": events,

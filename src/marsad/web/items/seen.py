@@ -12,7 +12,6 @@ import secrets
 import time
 from pathlib import Path
 
-import click
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.uploadedfile import UploadedFile
@@ -116,8 +115,7 @@ def _forget(request, token: str) -> None:
 
 def compare(user, path: Path) -> dict:
     """The items the user may see that this file is, or is a copy of, with their clusters."""
-    from marsad.cli.matching import _query_for
-    from marsad.matching.service import find_copies
+    from marsad.matching.service import CannotQuery, find_copies, query_for_file
 
     with open(path, "rb") as f:
         sha256, _blake, _size = hash_stream(f)
@@ -125,9 +123,9 @@ def compare(user, path: Path) -> dict:
     result = {"sha256": sha256, "exact": visible.filter(sha256=sha256).values_list("sha256", flat=True).first(),
               "matches": [], "clusters": [], "problem": ""}
     try:
-        query, _item = _query_for(str(path))
-    except click.ClickException as e:  # no fingerprint for this kind of file, or it cannot be decoded
-        result["problem"] = e.message.removeprefix(f"{path}: ")
+        query = query_for_file(str(path))
+    except CannotQuery as e:
+        result["problem"] = str(e)
         return result
     links = find_copies(query)
     shown = {i.pk: i for i in visible.filter(pk__in=[link.item for link in links])}
@@ -137,10 +135,13 @@ def compare(user, path: Path) -> dict:
         "distance": link.distance, "share_query": link.share_query, "share_other": link.share_other,
         "reason": link.reason} for link in links if link.item in shown]
     clustered: set[str] = set()
+    matched_shas = {m.sha256 for m in matched}
     for item in matched:
         if item.sha256 in clustered:
             continue
         members = copy_cluster(user, item)
+        for member in members:  # no "this item" here: the file compared is not one of them
+            member["this"], member["matched"] = False, member["sha256"] in matched_shas
         clustered |= {m["sha256"] for m in members}
         if members:
             result["clusters"].append(members)

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from marsad.access.rules import visible_incidents, visible_items
+from marsad.access.rules import projects_where, visible_incidents, visible_items
 from marsad.custody import log
 from marsad.evidence.ingest import store
 from marsad.evidence.models import Derivative, Item
@@ -32,7 +32,8 @@ def fragment(request) -> bool:
 @require_GET
 def item_list(request):
     filters = ItemFilters(request.GET)
-    items = filters.apply(visible_items(request.user), visible_incidents(request.user))
+    items = filters.apply(visible_items(request.user), visible_incidents(request.user),
+                          projects_where(request.user, "view"))
     page = page_of(items, request.GET.get("after"), request.GET.get("before"))
     context = {"filters": filters, "rows": table_rows(request.user, page.items), "page": page,
                "query": filters.query()}
@@ -87,7 +88,10 @@ def item_preview(request, sha256: str):
     never reaches the browser until the person asks for it."""
     item = item_for(request, sha256, "view")
     picture = _derived(item, PICTURE_ROLES)
-    data = blurred_preview(str(store().path(picture.sha256)))
+    try:
+        data = blurred_preview(str(store().path(picture.sha256)))
+    except OSError as e:  # a damaged derivative: no preview rather than an error page
+        raise Http404 from e
     return serve_bytes(data, "image/jpeg", filename_for(item.sha256, "image/jpeg", "-blurred"),
                        f"blur-{picture.sha256}", DERIVED_CACHE)
 
