@@ -19,6 +19,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from marsad.access.models import Membership
 from marsad.access.roles import CAN
@@ -61,7 +62,7 @@ def actor_names(project) -> dict[str, str]:
 
 def _require(user, action: str, incident: Incident) -> None:
     if not allowed(user, action, incident):
-        raise NotAllowed(f"your role in this project does not allow {action!r}")
+        raise NotAllowed(_("Your role in this project does not allow this."))
 
 
 def notify(users: Iterable, incident: Incident, kind: str, actor, comment: Comment | None = None) -> int:
@@ -86,7 +87,7 @@ def assign(incident: Incident, assignee, user, reason: str, seen: str | None = N
     `seen`: the assignee's username as the person saw it ("" for nobody)."""
     _require(user, "edit", incident)
     if assignee is not None and not Membership.objects.filter(project_id=incident.project_id, user=assignee).exists():
-        raise ReviewError(f"{assignee.username} is not a member of this incident's project")
+        raise ReviewError(_("%(name)s is not a member of this incident's project.") % {"name": assignee.username})
     with transaction.atomic():
         log.lock_head()
         incident.refresh_from_db()
@@ -160,19 +161,19 @@ def propose_grade(incident: Incident, grade: str, reason: str, user) -> GradeApp
     "needs second review", and a notice to every other member who may review."""
     _require(user, "edit", incident)
     if grade not in service.NEEDS_APPROVAL:
-        raise ReviewError(f"the grade {grade!r} needs no second review: set it directly")
+        raise ReviewError(_("The grade %(grade)s needs no second review: set it directly.") % {"grade": grade})
     if not reason.strip():
-        raise ReviewError("say why the evidence supports this grade")
+        raise ReviewError(_("Say why the evidence supports this grade."))
     actor = actor_of(user)
     with transaction.atomic():
         log.lock_head()
         incident.refresh_from_db()
         if incident.merged_into_id:
-            raise ReviewError(f"{incident.code} was merged into another incident")
+            raise ReviewError(_("%(code)s was merged into another incident.") % {"code": incident.code})
         if incident.grade == grade:
-            raise ReviewError(f"{incident.code} is graded {grade} already")
+            raise ReviewError(_("%(code)s has this grade already.") % {"code": incident.code})
         if pending(incident):
-            raise ReviewError(f"{incident.code} is already waiting for a second review")
+            raise ReviewError(_("%(code)s is already waiting for a second review.") % {"code": incident.code})
         approval = GradeApproval.objects.create(incident=incident, grade=grade, reason=reason, proposed_by=user,
                                                 proposed_actor=actor, proposed_at=timezone.now())
         service.update(incident, {"status": Incident.Status.NEEDS_SECOND_REVIEW}, actor,
@@ -192,14 +193,14 @@ def decide(approval: GradeApproval, user, approve: bool, reason: str) -> GradeAp
     _require(user, "review", incident)
     actor = actor_of(user)
     if approval.proposed_by_id == user.pk or approval.proposed_actor == actor:
-        raise NotAllowed("a second member must decide: you proposed this grade")
+        raise NotAllowed(_("A second member must decide: you proposed this grade."))
     if not reason.strip():
-        raise ReviewError("say why you approve or reject this grade")
+        raise ReviewError(_("Say why you approve or reject this grade."))
     with transaction.atomic():
         log.lock_head()
         approval.refresh_from_db()
         if approval.outcome != GradeApproval.Outcome.PENDING:
-            raise ReviewError("this proposal was decided already")
+            raise ReviewError(_("This proposal was decided already."))
         approval.outcome = GradeApproval.Outcome.APPROVED if approve else GradeApproval.Outcome.REJECTED
         approval.decided_by, approval.decided_actor = user, actor
         approval.decided_at, approval.decision_reason = timezone.now(), reason
@@ -235,7 +236,7 @@ def comment(incident: Incident, user, body: str, attachments: Iterable = (), sin
     _require(user, "comment", incident)
     body = body.strip()
     if not body:
-        raise ReviewError("a comment needs some text")
+        raise ReviewError(_("A comment needs some text."))
     attachments = list(attachments)
     with transaction.atomic():
         log.lock_head()
@@ -267,12 +268,13 @@ def attach_files(incident: Incident, user, files: Iterable[tuple[str, Path]]):
     sightings = []
     for name, path in files:
         size = path.stat().st_size
-        sightings.append(Sighting("files", bytes(path), f"comment on {incident.code}/{name}", name, size=size,
-                                  mtime=timezone.now()))
+        # No mtime: the same file sent twice is the same sighting, not a second capture.
+        sightings.append(Sighting("files", bytes(path), f"comment on {incident.code}/{name}", name, size=size))
     outcomes = ingest(sightings, actor_of(user), project=incident.project_id)
     failed = [o for o in outcomes if o.status is Status.FAILED]
     if failed:
-        raise ReviewError(f"{failed[0].display_path}: {failed[0].reason}")
+        name = failed[0].display_path.rsplit("/", 1)[-1]
+        raise ReviewError(_("%(file)s could not be kept: %(why)s") % {"file": name, "why": failed[0].reason})
     return list(Item.objects.filter(sha256__in=[o.sha256 for o in outcomes]))
 
 

@@ -1,4 +1,8 @@
-"""CSV in UTF-8 with a byte-order mark, so Excel shows Arabic correctly when it opens it."""
+"""CSV in UTF-8 with a byte-order mark, so Excel shows Arabic correctly when it opens it.
+
+A text cell that a spreadsheet would run as a formula (a title beginning with `=`,
+`+`, `-`, `@`, a tab or a carriage return: anyone can write one into a report) is
+written with a leading apostrophe, as OWASP advises; numbers are left as they are."""
 
 from __future__ import annotations
 
@@ -16,4 +20,23 @@ class CSVExporter:
             writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
             writer.writeheader()
             for row in rows:
-                writer.writerow({k: "" if v is None else v for k, v in row.items()})
+                writer.writerow({k: _cell(v) for k, v in row.items()})
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _is_number(value):
+        return "'" + value
+    return value
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

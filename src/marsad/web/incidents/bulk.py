@@ -15,6 +15,8 @@ from marsad.access.rules import allowed, visible_incidents
 from marsad.incidents import review, service
 from marsad.incidents.service import Conflict, IncidentError
 
+from . import display
+
 CHANGED, UNCHANGED, NOT_ALLOWED, REFUSED, CONFLICT, NOT_FOUND = (
     "changed", "unchanged", "not_allowed", "refused", "conflict", "not_found")
 
@@ -68,7 +70,8 @@ def _one(user, incident, data: dict, assignee, seen: dict[str, str]) -> Result:
     except Conflict as e:
         result.outcome = CONFLICT
         result.notes.append(_("%(field)s was changed by someone else since you loaded the table (now: %(now)s); "
-                              "nothing was changed.") % {"field": e.field, "now": e.current or "—"})
+                              "nothing was changed.") % {"field": display.label(e.field),
+                                                          "now": display.show(e.field, e.current, {}) or "—"})
         return result
     except IncidentError as e:
         result.outcome = REFUSED
@@ -76,8 +79,9 @@ def _one(user, incident, data: dict, assignee, seen: dict[str, str]) -> Result:
         return result
     if changes:
         result.outcome = CHANGED
-        result.notes += [_("%(field)s: %(old)s → %(new)s") % {"field": c.field, "old": _plain(c.old),
-                                                              "new": _plain(c.new)} for c in changes]
+        result.notes += [_("%(field)s: %(old)s → %(new)s") % {
+            "field": display.label(c.field), "old": display.show(c.field, c.old, {}) or "—",
+            "new": display.show(c.field, c.new, {}) or "—"} for c in changes]
     if propose:
         try:
             review.propose_grade(incident, "confirmed", reason, user)
@@ -89,10 +93,3 @@ def _one(user, incident, data: dict, assignee, seen: dict[str, str]) -> Result:
             result.notes.append(_("The grade “confirmed” was not proposed: %(why)s") % {"why": e})
     return result
 
-
-def _plain(value) -> str:
-    if value in (None, "", []):
-        return "—"
-    if isinstance(value, list):
-        return ", ".join(map(str, value))
-    return str(value)

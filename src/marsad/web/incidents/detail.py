@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods
 
 from marsad.access.models import Preference
@@ -18,17 +19,15 @@ from marsad.incidents.service import RESTRICTED, Conflict, IncidentError
 from marsad.web.access import incident_for
 
 from . import display, grouping, once, placesearch
+from .placesearch import place_fields
+from .views import is_fragment
 from .forms import FIELDS, GROUPS, IncidentFields, role_choices, status_choices
 
 # Syria's extent, for the small location sketch (no tiles, no request elsewhere).
 BOX = (35.6, 42.4, 32.2, 37.4)  # west, east, south, north
-CITIES = [("Damascus", 33.513, 36.292), ("Aleppo", 36.202, 37.134), ("Homs", 34.731, 36.709),
-          ("Idlib", 35.931, 36.634), ("Latakia", 35.523, 35.792), ("Deir ez-Zor", 35.336, 40.141),
-          ("Raqqa", 35.952, 39.009), ("Daraa", 32.618, 36.102), ("Hasakah", 36.507, 40.747)]
-
-
-def _fragment(request) -> bool:
-    return bool(request.htmx) and not request.htmx.history_restore_request
+CITIES = [(_l("Damascus"), 33.513, 36.292), (_l("Aleppo"), 36.202, 37.134), (_l("Homs"), 34.731, 36.709),
+          (_l("Idlib"), 35.931, 36.634), (_l("Latakia"), 35.523, 35.792), (_l("Deir ez-Zor"), 35.336, 40.141),
+          (_l("Raqqa"), 35.952, 39.009), (_l("Daraa"), 32.618, 36.102), (_l("Hasakah"), 36.507, 40.747)]
 
 
 def _sketch(lat, lon) -> dict | None:
@@ -40,16 +39,20 @@ def _sketch(lat, lon) -> dict | None:
         return round((lo - west) / (east - west) * 400, 1), round((north - la) / (north - south) * 300, 1)
 
     x, y = xy(lat, lon)
-    from .sketch import CITY_NAMES
-
-    return {"x": x, "y": y, "cities": [(str(CITY_NAMES[name]), *xy(la, lo)) for name, la, lo in CITIES]}
+    return {"x": x, "y": y, "cities": [(str(name), *xy(la, lo)) for name, la, lo in CITIES]}
 
 
 def _links(incident, user) -> list:
+    from marsad.evidence.models import Derivative
+    from marsad.web.items.present import PICTURE_ROLES
+
     blur = Preference.objects.filter(user=user, blur_all_media=True).exists()
     links = list(incident.links.select_related("item").order_by("added_at", "id"))
+    pictures = set(Derivative.objects.filter(item__in=[l.item_id for l in links], role__in=PICTURE_ROLES)
+                   .values_list("item_id", flat=True))
     for link in links:
         link.veiled = blur or link.item.graphic
+        link.has_picture = link.item_id in pictures  # analysis may not have made one yet
     return links
 
 
@@ -78,7 +81,6 @@ def context(request, incident) -> dict:
         "see_restricted": see_restricted, "links": _links(incident, user), "roles": role_choices(),
         "place": placesearch.option_for(incident.place.key) if incident.place_id else None,
         "sketch": _sketch(incident.latitude, incident.longitude),
-        "assignee_history": per_field.get("assignee", []), "tags_history": per_field.get("tags", []),
         "members": members, "statuses": status_choices(),
         "pending": review.pending(incident),
         "approvals": incident.grade_approvals.exclude(outcome=GradeApproval.Outcome.PENDING)
@@ -95,11 +97,14 @@ def context(request, incident) -> dict:
 @require_GET
 def detail(request, code: str):
     incident = incident_for(request, code, "view")
-    if _fragment(request) and request.GET.get("part") == "suggestions":
-        found = grouping.suggestions(incident, request.user) if allowed(request.user, "edit", incident) else []
-        return render(request, "incidents/detail.html#suggestions", {"incident": incident, "found": found,
-                                                                       "roles": role_choices()})
-    return render(request, "incidents/detail.html", context(request, incident))
+    ctx = {}
+    if request.GET.get("part") == "suggestions":
+        may_suggest = allowed(request.user, "edit", incident) and allowed(request.user, "view_restricted", incident)
+        ctx["found"] = grouping.suggestions(incident, request.user) if may_suggest else []
+        if is_fragment(request):
+            return render(request, "incidents/detail.html#suggestions", ctx | {"incident": incident,
+                                                                               "roles": role_choices()})
+    return render(request, "incidents/detail.html", context(request, incident) | ctx)
 
 
 # -- editing -------------------------------------------------------------------------------------
@@ -137,6 +142,8 @@ def edit(request, code: str):
     seen = {f: request.POST.get(f"seen_{f}", current[f]) for f in form.fields if f in FIELDS}
     conflict = None
     if request.method == "POST" and form.is_valid():
+        if not form.cleaned_data.get("place") and form.cleaned_data["place_text"]:
+            form.cleaned_data.update(place_fields({}, form.cleaned_data["place_text"]))
         wanted = _wanted(form, seen, current)
         propose = wanted.get("grade") in service.NEEDS_APPROVAL and wanted.pop("grade")
         reason = form.cleaned_data["reason"].strip()

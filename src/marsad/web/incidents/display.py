@@ -71,6 +71,10 @@ class Entry:
     new: str
     is_code: bool = False  # values that are codes or hashes: shown left to right
 
+    @property
+    def field_label(self) -> str:
+        return label(self.field)
+
 
 def history(incident: Incident, names: dict[str, str], see_restricted: bool, arabic: bool
             ) -> tuple[dict[str, list[Entry]], list[Entry]]:

@@ -22,7 +22,8 @@ LABELS = {
     "fatalities_low": _("Fatalities, lowest estimate"), "fatalities_best": _("Fatalities, best estimate"),
     "fatalities_high": _("Fatalities, highest estimate"), "civilian_deaths_low": _("Civilian deaths, lowest"),
     "civilian_deaths_best": _("Civilian deaths, best estimate"), "civilian_deaths_high": _("Civilian deaths, highest"),
-    "injured": _("Injured"), "health_facility_type": _("Health facility"), "health_attack_type": _("Attack on health care"),
+    "injured": _("Injured"), "health_facility_type": _("Health facility"),
+    "health_attack_type": _("Attack on health care"),
     "health_workers_killed": _("Health workers killed"), "health_workers_injured": _("Health workers injured"),
     "patients_killed": _("Patients killed"), "patients_injured": _("Patients injured"),
     "notes": _("Notes"), "grade": _("Grade"), "grade_reason": _("Why this grade"), "status": _("Status"),
@@ -125,7 +126,8 @@ def _field(name: str) -> forms.Field:
     if name == "geo_precision":
         return forms.TypedChoiceField(label=label, choices=GEO_PRECISION, coerce=int, initial=1)
     if name == "event_type":
-        return forms.ChoiceField(label=label, required=False, choices=BLANK + [(t, EVENT_LABELS[t]) for t in EVENT_TYPES])
+        return forms.ChoiceField(label=label, required=False,
+                                 choices=BLANK + [(t, EVENT_LABELS[t]) for t in EVENT_TYPES])
     if name == "sub_event_type":
         groups = [(EVENT_LABELS[t], [(s, EVENT_LABELS[s]) for s in subs]) for t, (_d, subs) in EVENT_TYPES.items()]
         return forms.ChoiceField(label=label, required=False, choices=BLANK + groups)
@@ -159,6 +161,7 @@ class IncidentFields(forms.Form):
             if name in RESTRICTED and not restricted:
                 continue
             self.fields[name] = _field(name)
+            self.fields[name].wide = name in LONG_TEXT | {"title", "location_text"}  # a whole row on the form
         self.fields["place_text"].widget.attrs["placeholder"] = _("Type a town or village, in Arabic or English")
 
     def groups(self):

@@ -44,7 +44,7 @@ def view_of(incident: Incident) -> IncidentView:
 def _candidates(incident: Incident, user) -> list[Item]:
     from marsad.matching.models import CopyLink
 
-    pool = visible_items(user).exclude(incident_links__incident=incident)
+    pool = visible_items(user, "edit").exclude(incident_links__incident=incident)
     linked = list(incident.links.values_list("item_id", flat=True))
     copies = set(CopyLink.objects.filter(a_id__in=linked).values_list("b_id", flat=True))
     copies |= set(CopyLink.objects.filter(b_id__in=linked).values_list("a_id", flat=True))

@@ -7,11 +7,14 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from marsad.core.places import arabic
 from marsad.core.places.gazetteer import Gazetteer
 from marsad.incidents import places
 
 _prefix_cache: dict[int, list[tuple[str, str]]] = {}
+LEVELS = {1: _("governorate"), 2: _("district"), 3: _("subdistrict"), 4: _("town or village"), 5: _("site")}
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,11 @@ class Option:
     reason: str
     lat: float | None
     lon: float | None
+    level: int = 4
+
+    @property
+    def level_label(self) -> str:
+        return str(LEVELS.get(self.level, ""))
 
     def label(self, arabic_ui: bool) -> str:
         return (self.name_ar or self.name) if arabic_ui else self.name
@@ -45,7 +53,7 @@ def _prefix_index(g: Gazetteer) -> list[tuple[str, str]]:
 def _option(g: Gazetteer, place_id: str, reason: str) -> Option:
     place = g.get(place_id)
     return Option(place.id, place.name, place.name_ar, [(p.name, p.name_ar) for p in g.chain(place)[1:]],
-                  reason, place.lat, place.lon)
+                  reason, place.lat, place.lon, place.level)
 
 
 def candidates(text: str, limit: int = 8) -> list[Option]:
@@ -61,7 +69,7 @@ def candidates(text: str, limit: int = 8) -> list[Option]:
         while at < len(index) and index[at][0].startswith(query) and len(out) < limit:
             place_id = index[at][1]
             if place_id not in out:
-                out[place_id] = _option(g, place_id, "begins with what you typed")
+                out[place_id] = _option(g, place_id, str(_("begins with what you typed")))
             at += 1
     return list(out.values())
 
@@ -75,3 +83,15 @@ def option_for(key: str) -> Option | None:
     g = places.gazetteer()
     place = places.resolve(key)
     return _option(g, place.id, "")
+
+
+def place_fields(fields: dict, text: str) -> dict:
+    """For a place typed but not picked from the list: the place only when one
+    candidate clearly leads (`places.choose`), and the text kept as reported."""
+    if fields.get("place") or not text.strip():
+        return {}
+    chosen, _why = places.choose(text.strip())
+    out = {"location_text": fields.get("location_text") or text.strip()}
+    if chosen is not None:
+        out["place"] = chosen.id
+    return out

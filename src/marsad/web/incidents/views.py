@@ -11,11 +11,12 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -23,18 +24,18 @@ from marsad import registry
 from marsad.access.models import Membership
 from marsad.access.rules import allowed, projects_where, visible_incidents, visible_items, visible_projects
 from marsad.custody import log
-from marsad.incidents import exports, places, review
+from marsad.incidents import exports, review
 from marsad.incidents.service import RESTRICTED, IncidentError
 
 from . import bulk, once, placesearch, table
-from .forms import BulkForm, CreateForm, grade_choices, status_choices
+from .forms import EVENT_LABELS, BulkForm, CreateForm, grade_choices, status_choices
 
 CONTENT_TYPES = {".csv": "text/csv; charset=utf-8", ".geojson": "application/geo+json",
                  ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 SHA = re.compile(r"[0-9a-fA-F]{12,64}")
 
 
-def _fragment(request) -> bool:
+def is_fragment(request) -> bool:
     return bool(request.htmx) and not request.htmx.history_restore_request
 
 
@@ -50,6 +51,7 @@ def _table_context(request) -> dict:
     arabic = translation.get_language() == "ar"
     for row in rows:
         row.evidence_count = counts.get(row.pk, 0)
+        row.type_label = EVENT_LABELS.get(row.sub_event_type or row.event_type, row.sub_event_type or row.event_type)
         row.place_label = ((row.place.name_ar or row.place.name) if arabic else row.place.name) if row.place_id else ""
     projects = list(visible_projects(request.user))
     return {
@@ -66,7 +68,7 @@ def _table_context(request) -> dict:
 @require_GET
 def incident_list(request):
     context = _table_context(request) | {"bulk": BulkForm()}
-    template = "incidents/list.html#table" if _fragment(request) else "incidents/list.html"
+    template = "incidents/list.html#table" if is_fragment(request) else "incidents/list.html"
     return render(request, template, context)
 
 
@@ -85,9 +87,11 @@ def bulk_edit(request):
     seen = {code: {f: request.POST[f"seen_{f}_{code}"] for f in ("grade", "status", "assignee")
                    if f"seen_{f}_{code}" in request.POST} for code in codes}
     results = bulk.apply(request.user, codes, form.cleaned_data, seen)
-    template = "incidents/bulk_result.html#results" if _fragment(request) else "incidents/bulk_result.html"
-    return render(request, template, {"results": results, "data": form.cleaned_data,
-                                      "back": request.POST.get("back", "")})
+    template = "incidents/bulk_result.html#results" if is_fragment(request) else "incidents/bulk_result.html"
+    back = request.POST.get("back", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts=None) or not back.startswith("/"):
+        back = ""
+    return render(request, template, {"results": results, "data": form.cleaned_data, "back": back})
 
 
 @require_GET
@@ -98,7 +102,8 @@ def export(request):
     exporters = registry.exporters()
     if fmt not in exporters:
         raise Http404
-    assert not set(exports.COLUMNS) & RESTRICTED  # a new column must never carry a witness's identity
+    if set(exports.COLUMNS) & RESTRICTED:  # a new column must never carry a witness's identity
+        raise ImproperlyConfigured("an export column is a restricted field")
     _filters, incidents = _scope(request)
     rows = exports.rows(None, incidents=incidents)
     exporter = exporters[fmt]
@@ -111,17 +116,18 @@ def export(request):
         log.record("export", actor=review.actor_of(request.user),
                    outputs=[{"format": fmt, "incidents": len(rows), "sha256": hashlib.sha256(data).hexdigest()}])
     name = f"marsad-incidents-{timezone.now():%Y%m%d-%H%M}{exporter.suffix}"
-    response = FileResponse(iter([data]), as_attachment=True, filename=name,
-                            content_type=CONTENT_TYPES.get(exporter.suffix, "application/octet-stream"))
-    response["Content-Length"] = str(len(data))
+    response = HttpResponse(data, content_type=CONTENT_TYPES.get(exporter.suffix, "application/octet-stream"))
+    response["Content-Disposition"] = content_disposition_header(True, name)
     return response
 
 
-def _evidence(request, text: str) -> tuple[list[str], list[str]]:
-    """Full SHA-256s of the visible items the text names, and what matched nothing visible."""
+def linkable_evidence(request, text: str) -> tuple[list[str], list[str]]:
+    """Full SHA-256s of the items the text names, and what matched nothing. Only items of
+    projects where the person may edit: linking shows an item to the incident's project,
+    which a viewer of another project must not be able to do with that project's evidence."""
     found, missing = [], []
     for token in dict.fromkeys(SHA.findall(text or "")):
-        matches = list(visible_items(request.user).filter(sha256__startswith=token.lower())
+        matches = list(visible_items(request.user, "edit").filter(sha256__startswith=token.lower())
                        .values_list("sha256", flat=True)[:2])
         if len(matches) == 1:
             found.append(matches[0])
@@ -143,10 +149,11 @@ def create(request):
     if request.method == "POST" and form.is_valid():
         project = next(p for p in projects if p.slug == form.cleaned_data["project"])
         values = form.values()
-        if any(values.get(f) for f in RESTRICTED) and not allowed(request.user, "edit_restricted", project):
-            raise PermissionDenied
-        shas, unknown = _evidence(request, form.cleaned_data["evidence"])
-        fields = _place(values, form.cleaned_data["place_text"])
+        if any(request.POST.get(f) for f in RESTRICTED) and not allowed(request.user, "edit_restricted", project):
+            raise PermissionDenied  # a crafted POST: restricted fields need "edit_restricted" in that project
+        shas, unknown = linkable_evidence(request, form.cleaned_data["evidence"])
+        fields = {k: v for k, v in values.items() if v not in (None, "", False)}
+        fields |= placesearch.place_fields(fields, form.cleaned_data["place_text"])
         since = once.issued(form.cleaned_data["token"])
         if unknown:
             form.add_error("evidence", _("Not found among the evidence you may see: %(list)s")
@@ -167,18 +174,6 @@ def create(request):
     chosen = placesearch.option_for(form["place"].value() or "")
     return render(request, "incidents/create.html", {"form": form, "chosen_place": chosen},
                   status=400 if form.errors else 200)
-
-
-def _place(values: dict, text: str) -> dict:
-    """Service fields: empty ones left out; a place typed but not picked is
-    resolved only when one candidate clearly leads, else kept as text."""
-    fields = {k: v for k, v in values.items() if v not in (None, "", False)}
-    if not fields.get("place") and text:
-        chosen, _why = places.choose(text)
-        fields["location_text"] = fields.get("location_text") or text
-        if chosen is not None:
-            fields["place"] = chosen.id
-    return fields
 
 
 @require_GET
