@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from marsad.access.models import Preference
@@ -25,9 +25,9 @@ from .forms import FIELDS, GROUPS, IncidentFields, role_choices, status_choices
 
 # Syria's extent, for the small location sketch (no tiles, no request elsewhere).
 BOX = (35.6, 42.4, 32.2, 37.4)  # west, east, south, north
-CITIES = [(_l("Damascus"), 33.513, 36.292), (_l("Aleppo"), 36.202, 37.134), (_l("Homs"), 34.731, 36.709),
-          (_l("Idlib"), 35.931, 36.634), (_l("Latakia"), 35.523, 35.792), (_l("Deir ez-Zor"), 35.336, 40.141),
-          (_l("Raqqa"), 35.952, 39.009), (_l("Daraa"), 32.618, 36.102), (_l("Hasakah"), 36.507, 40.747)]
+CITIES = [(gettext_lazy("Damascus"), 33.513, 36.292), (gettext_lazy("Aleppo"), 36.202, 37.134), (gettext_lazy("Homs"), 34.731, 36.709),
+          (gettext_lazy("Idlib"), 35.931, 36.634), (gettext_lazy("Latakia"), 35.523, 35.792), (gettext_lazy("Deir ez-Zor"), 35.336, 40.141),
+          (gettext_lazy("Raqqa"), 35.952, 39.009), (gettext_lazy("Daraa"), 32.618, 36.102), (gettext_lazy("Hasakah"), 36.507, 40.747)]
 
 
 def _sketch(lat, lon) -> dict | None:
