@@ -52,6 +52,7 @@ PAGES = [
     ("home", "start page", "home", None),
     ("items", "items table", "items:list", None),
     ("items_deep", "items table, page {deep}", "items:list", "deep"),
+    ("items_cursor", "items table, cursor at any depth", "items:list", "cursor"),
     ("items_kind", "items table, kind filter", "items:list", "kind"),
     ("item", "item page", "items:detail", "item"),
     ("incidents", "incidents table", "incidents:list", None),
@@ -76,14 +77,16 @@ def prepare(args) -> tuple[Path, dict]:
     """The workspace to serve, filled (or reused from --home), and what the load needs to know about it."""
     home = Path(args.home).resolve() if args.home else Path(tempfile.mkdtemp(prefix="marsad-bench-web-"))
     os.environ["MARSAD_HOME"] = str(home)
+    state_file = home / STATE
+    state = json.loads(state_file.read_text()) if state_file.exists() else None
+    if state and state.get("database_url"):  # a reused workspace keeps the database it was filled in
+        args.database_url = state["database_url"]
     if args.database_url:
         os.environ["DATABASE_URL"] = args.database_url
-    state_file = home / STATE
-    if state_file.exists():
+    if state:
         from marsad.cli.context import setup_django
 
         setup_django()
-        state = json.loads(state_file.read_text())
         print(f"reusing the filled workspace {home} ({state['items']:,} items, {state['incidents']:,} incidents)")
         return home, state
     if args.database_url:
@@ -109,7 +112,8 @@ def prepare(args) -> tuple[Path, dict]:
                   assignee_id=user.pk, picks=args.picks, seed=args.seed)
     seconds = dict(filled.seconds, analyze=analyze(), total=0.0)
     seconds["total"] = time.perf_counter() - t0
-    state = {"items": args.items, "incidents": args.incidents, "username": username, "password": password,
+    state = {"items": args.items, "incidents": args.incidents, "database_url": args.database_url,
+             "username": username, "password": password,
              "item_shas": filled.item_shas, "incident_codes": filled.incident_codes, "rows": filled.rows,
              "fill_seconds": {k: round(v, 1) for k, v in seconds.items()}}
     state_file.write_text(json.dumps(state))
@@ -145,12 +149,26 @@ def page_paths(session: drive.Session, state: dict, args) -> dict[str, dict]:
                 entry["paths"] = [path] if path else []
                 entry["note"] = (f'followed rel="next" {followed} times' if path else
                                  f'no rel="next" link after {followed} pages')
+            elif varies == "cursor":
+                entry["paths"], entry["note"] = cursor_paths(entry["paths"][0], state["item_shas"][:50])
             elif varies == "kind":
                 status, _, html = session.get(entry["paths"][0])
                 if args.kind_param not in drive.Page(html).controls:
                     entry["note"] = f"the page has no form control named {args.kind_param!r}"
                 entry["paths"] = [f"{entry['paths'][0]}?{args.kind_param}={k}" for k in KINDS]
     return pages
+
+
+def cursor_paths(path: str, shas: list[str]) -> tuple[list[str], str]:
+    """The table after random items (on average half the collection deep), as a "next" link would have it:
+    a bookmark or a long session must cost what page 2 costs."""
+    try:
+        from marsad.web.items.present import cursor
+    except ImportError:
+        return [], "no marsad.web.items.present.cursor to make the table's cursors with"
+    from marsad.evidence.models import Item
+
+    return [f"{path}?after={urllib.parse.quote(cursor(i))}" for i in Item.objects.filter(sha256__in=shas)], ""
 
 
 def check(session: drive.Session, entry: dict) -> None:
@@ -215,22 +233,25 @@ def report(result: dict) -> None:
 
     table = Table(title=f"Web pages on {result['database']}: {result['items']:,} items, "
                         f"{result['incidents']:,} incidents, {result['users']} users x {result['duration_s']} s")
-    for col in ("page", "req/s", "p50 ms", "p95 ms", "p99 ms", "responses", "SQL (in-process)",
+    for col in ("page", "req/s", "p50 ms", "p95 ms", "p99 ms", "alone ms", "responses", "SQL (in-process)",
                 f"p95 < {TARGET_P95_MS} ms"):
         table.add_column(col, justify="left" if col in ("page", "responses", "SQL (in-process)") else "right")
     for entry in result["pages"].values():
         load, prof = entry.get("load"), entry.get("profile")
         sql = (f"{prof['queries']} queries, {prof['sql_ms']} ms; slowest {prof['slowest'][0]['ms']} ms"
                if prof and prof["slowest"] else "")
+        alone = f"{prof['wall_ms']:.0f}" if prof else ""
         if not load:
-            table.add_row(entry["label"], "", "", "", "", entry["note"] or "skipped", sql, "-")
+            table.add_row(entry["label"], "", "", "", "", alone, entry["note"] or "skipped", sql, "-")
             continue
         statuses = ", ".join(f"{v:,} x {k}" for k, v in sorted(load["statuses"].items()))
         errors = ", ".join(f"{v} {k}" for k, v in load["errors"].items())
         table.add_row(entry["label"], f"{load['rps']:.1f}", f"{load['p50']:.0f}", f"{load['p95']:.0f}",
-                      f"{load['p99']:.0f}", statuses + (f"; errors: {errors}" if errors else ""), sql,
+                      f"{load['p99']:.0f}", alone, statuses + (f"; errors: {errors}" if errors else ""), sql,
                       "yes" if entry["meets_target"] else "NO")
     Console(width=200).print(table)
+    print("alone: one request in-process with nobody else asking (Django test client, SQL captured); with "
+          f"{result['users']} users and no think time, latency is about users / (req/s) (Little's law)")
     for entry in result["pages"].values():
         if entry.get("meets_target") is False and entry.get("explain"):
             print(f"\n{entry['label']}: slowest query ({entry['profile']['slowest'][0]['ms']} ms in-process)\n"
@@ -255,6 +276,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args()
     args.pages = {p for p in args.pages.split(",") if p}
+    if args.pages - {p[0] for p in PAGES}:
+        parser.error(f"unknown pages: {', '.join(sorted(args.pages - {p[0] for p in PAGES}))}")
     if args.pg and not args.database_url:
         args.database_url = PG_URL
     args.items = args.items or (1_000_000 if args.database_url else 100_000)

@@ -8,11 +8,13 @@ project; incidents with a few linked items and a short change history.
 
 Log indexes are unique integers far above the real log: the custody log itself
 stays small (only the genesis and the access events), so pages that look up
-custody events find none for these items.
+custody events find none for these items. Copies: 30% of items are in a cluster
+of three. exiftool metadata exists only for the items the load requests.
 """
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Iterable, Iterator
@@ -22,7 +24,8 @@ from datetime import date, datetime, timedelta, timezone
 START = datetime(2018, 1, 1, tzinfo=timezone.utc)
 SPAN_S = 2 * 365 * 86400  # first_seen spread over 2018-2019
 # Each table's log_index in its own range, far above the real log's leaves.
-ITEM_LOG, CAPTURE_LOG, DERIVATIVE_LOG, CHANGE_LOG = 10**10, 2 * 10**10, 3 * 10**10, 4 * 10**10
+ITEM_LOG, CAPTURE_LOG, DERIVATIVE_LOG, CHANGE_LOG, COPY_LOG, ANALYSIS_LOG = (n * 10**10 for n in range(1, 7))
+CLUSTER_EVERY = 10  # items 10k+1, 10k+2, 10k+3 are copies of each other (30% of items in a cluster of 3)
 OTHER_EVERY = 20  # every 20th item and incident belongs to a project the bench user is not in
 
 KINDS = [  # kind, share, mimes, size range (bytes)
@@ -131,6 +134,10 @@ def fill(items: int, incidents: int, *, project_id: int, other_project_id: int, 
     visible_items = [i for i in range(1, items + 1) if i % OTHER_EVERY]
     pick_items = set(rng.sample(visible_items, min(picks, len(visible_items))))
     kinds: dict[int, str] = {}
+
+    def owner(i: int) -> int:
+        return other_project_id if i % OTHER_EVERY == 0 else project_id
+
     first_seen: dict[int, datetime] = {}
 
     def item_rows() -> Iterator[tuple]:
@@ -143,10 +150,11 @@ def fill(items: int, incidents: int, *, project_id: int, other_project_id: int, 
                 out.item_shas.append(sha)
             visual = kind in ("image", "video")
             captured = seen - timedelta(seconds=rng.randrange(30 * 86400)) if visual and rng.random() < 0.7 else None
+            width, height = rng.choice([(1920, 1080), (1280, 720), (4032, 3024)]) if visual else (None, None)
             yield (i, sha, rng.randbytes(64).hex(), int(lo * (hi / lo) ** rng.random()), rng.choice(mimes), kind,
                    seen, ITEM_LOG + i, "done", "", "[]", captured,
                    captured.strftime("%Y:%m:%d %H:%M:%S") if captured else "", "exif" if captured else "",
-                   rng.choice([1920, 1280, 4032]) if visual else None, rng.choice([1080, 720, 3024]) if visual else None,
+                   width, height,
                    round(rng.uniform(3, 600), 2) if kind in ("video", "audio") else None,
                    "h264" if kind == "video" else "", "", "", rng.random() < 0.05)
 
@@ -160,14 +168,14 @@ def fill(items: int, incidents: int, *, project_id: int, other_project_id: int, 
             name = f"IMG_{i:07d}.jpg" if kinds[i] == "image" else f"VID_{i:07d}.mp4"
             seen = first_seen[i]
             telegram, web = source == "telegram", source == "web"
-            yield (i, i, source, rng.randbytes(32).hex(), f"/media/import-{i % 97}/{name}", "", name,
+            yield (i, i, owner(i), source, rng.randbytes(32).hex(), f"/media/import-{i % 97}/{name}", "", name,
                    seen - timedelta(hours=2), seen, actor,
                    f"https://t.me/channel{i % 300}/{i}" if telegram else (f"https://example.org/v/{i}" if web else ""),
                    f"channel{i % 300}" if telegram else "", str(i) if telegram else "",
                    seen - timedelta(hours=1) if telegram else None,
                    "قصف على السوق" if telegram else "", "{}", CAPTURE_LOG + i)
 
-    capture_fields = ["id", "item", "source_kind", "sighting_key", "original_path", "original_path_b64",
+    capture_fields = ["id", "item", "project", "source_kind", "sighting_key", "original_path", "original_path_b64",
                       "original_name", "file_mtime", "ingested_at", "ingested_by", "url", "channel", "post_id",
                       "posted_at", "text", "source_details", "log_index"]
 
@@ -180,7 +188,7 @@ def fill(items: int, incidents: int, *, project_id: int, other_project_id: int, 
 
     def project_item_rows() -> Iterator[tuple]:
         for i in range(1, items + 1):
-            yield (other_project_id if i % OTHER_EVERY == 0 else project_id, i, first_seen[i])
+            yield (owner(i), i, first_seen[i])
 
     t0 = time.perf_counter()
     out.rows["items"] = w.write(Item, item_fields, item_rows())
@@ -196,6 +204,35 @@ def fill(items: int, incidents: int, *, project_id: int, other_project_id: int, 
     out.rows["project_items"] = w.write(ProjectItem, ["project", "item", "added_at"], project_item_rows())
     out.seconds["project_items"] = time.perf_counter() - t0
 
+    def copy_rows() -> Iterator[tuple]:
+        n = 0
+        for base in range(0, items - 2, CLUSTER_EVERY):
+            for a, b in ((1, 2), (1, 3), (2, 3)):
+                n += 1
+                yield (base + a, base + b, rng.randrange(0, 31), 1.0, round(rng.uniform(0.5, 1.0), 2),
+                       "photo: PDQ distance within 31 (whole picture)", first_seen[base + b], COPY_LOG + n)
+
+    def metadata_rows() -> Iterator[tuple]:
+        # Only for the items the load requests: a full table of exiftool output would be gigabytes.
+        ids = [i for i in range(1, items + 1) if i in pick_items]
+        for n, i in enumerate(ids):
+            tags = {"File:FileType": "JPEG", "File:MIMEType": "image/jpeg", "EXIF:Make": "Samsung",
+                    "EXIF:Model": "SM-A515F", "EXIF:SerialNumber": f"R58N{i:08d}", "GPS:GPSLatitude": 35.5,
+                    "GPS:GPSLongitude": 36.6, "Composite:ImageSize": "1920x1080"}
+            tags |= {f"EXIF:Tag{t:02d}": f"value {t}" for t in range(30)}
+            yield (i, "metadata", True, json.dumps({"exiftool": tags}), "", '{"exiftool": "12.57"}',
+                   first_seen[i], ANALYSIS_LOG + n)
+
+    t0 = time.perf_counter()
+    from marsad.evidence.models import AnalysisResult
+    from marsad.matching.models import CopyLink
+
+    out.rows["copy_links"] = w.write(CopyLink, ["a", "b", "distance", "share_a", "share_b", "reason", "created",
+                                                "log_index"], copy_rows())
+    out.rows["analysis_results"] = w.write(AnalysisResult, ["item", "step", "ok", "result", "error", "tool",
+                                                            "created", "log_index"], metadata_rows())
+    out.seconds["copies_and_metadata"] = time.perf_counter() - t0
+
     from marsad.incidents.service import EVENT_TYPES
 
     events = [(etype, disorder, sub) for etype, (disorder, subs) in EVENT_TYPES.items() for sub in subs]
@@ -210,14 +247,14 @@ def fill(items: int, incidents: int, *, project_id: int, other_project_id: int, 
             code = f"SYR{i:06d}"
             if i in pick_incidents:
                 out.incident_codes.append(code)
-            other = i % OTHER_EVERY == 0
+            other = owner(i) == other_project_id
             etype, disorder, sub = rng.choice(events)
             town = rng.choice(TOWNS)
             day = (START + timedelta(seconds=rng.randrange(SPAN_S))).date()
             created = datetime(day.year, day.month, day.day, tzinfo=timezone.utc) + timedelta(days=rng.randrange(1, 30))
             status, grade = pick(rng, STATUSES)[0], pick(rng, GRADES)[0]
             best = rng.randrange(0, 40) if rng.random() < 0.6 else None
-            yield (i, code, other_project_id if other else project_id, f"{sub} — {town}", day, 1, disorder, etype,
+            yield (i, code, owner(i), f"{sub} — {town}", day, 1, disorder, etype,
                    sub, "", "", "", "", rng.random() < 0.5, town, 35.0 + rng.random() * 2.3, 36.2 + rng.random() * 2,
                    1, best, best, grade, "" if grade == "unassessed" else "footage and two witnesses", status,
                    assignee_id if rng.random() < 0.05 else None,
