@@ -50,13 +50,13 @@ def _children(pid: int) -> list[int]:
 def test_sigterm_stops_the_workers_too(marsad):
     import os
 
-    proc = marsad.popen("serve", "--port", str(_free_port()), "--workers", "2")
+    proc = marsad.popen("serve", "--port", str(_free_port()), "--workers", "2", "--processes", "2")
     for _ in range(300):
         workers = _children(proc.pid)
-        if len(workers) == 2:
+        if len(workers) == 4:  # two server processes, two analysis workers
             break
         time.sleep(0.1)
-    assert len(workers) == 2
+    assert len(workers) == 4
     proc.terminate()
     assert proc.wait(timeout=30) == 0
     time.sleep(0.5)

@@ -71,3 +71,12 @@ def test_role_changes_are_custody_events_without_names(db):
     leaves = b"".join(bytes(e.leaf) for e in LogEntry.objects.filter(type="access"))
     assert b"witness-name-should-not-leak" not in leaves
     assert LogEntry.objects.filter(type="access").count() == 3
+
+
+def test_project_item_counts_follow_holdings(db):
+    project = service.add_project("P", "p", actor="a")
+    items = [_item(n) for n in range(1, 6)]
+    service.hold(project.pk, items[:3])
+    service.hold(project.pk, items[1:5])  # two already held: counted once
+    project.refresh_from_db()
+    assert project.item_count == 5 == project.project_items.count()

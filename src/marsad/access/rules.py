@@ -9,7 +9,7 @@ checks on generated data that predicates and querysets agree.
 from __future__ import annotations
 
 import rules
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from marsad.evidence.models import Item
 
@@ -75,8 +75,10 @@ def visible_incidents(user, action: str = "view"):
 
 
 def visible_items(user, action: str = "view") -> QuerySet[Item]:
-    held = ProjectItem.objects.filter(project_id__in=projects_where(user, action)).values("item_id")
-    return Item.objects.filter(pk__in=held)
+    # EXISTS, not IN (subquery): SQLite would build and sort the whole list of held items
+    # before the first row of a page (36 ms at 100k items, against 0.9 ms; bench/web.py).
+    held = ProjectItem.objects.filter(item=OuterRef("pk"), project_id__in=projects_where(user, action))
+    return Item.objects.filter(Exists(held))
 
 
 def _predicate(action: str):

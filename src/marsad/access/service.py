@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -94,8 +95,13 @@ def set_role(user, project: Project, role: str | Role | None, *, actor: str) -> 
 def hold(project_id: int, items: list[Item] | list[int]) -> None:
     """Record that a project holds these items (uploaded into it, or linked to its incidents)."""
     ids = [i.pk if isinstance(i, Item) else i for i in items]
-    have = set(ProjectItem.objects.filter(project_id=project_id, item_id__in=ids).values_list("item_id", flat=True))
-    now = timezone.now()
-    ProjectItem.objects.bulk_create(
-        [ProjectItem(project_id=project_id, item_id=i, added_at=now) for i in dict.fromkeys(ids) if i not in have],
-        ignore_conflicts=True)
+    with transaction.atomic():
+        # The project row is locked first, so two holds of the same item count it once.
+        Project.objects.select_for_update().filter(pk=project_id).first()
+        have = set(ProjectItem.objects.filter(project_id=project_id, item_id__in=ids)
+                   .values_list("item_id", flat=True))
+        now = timezone.now()
+        new = [ProjectItem(project_id=project_id, item_id=i, added_at=now) for i in dict.fromkeys(ids) if i not in have]
+        ProjectItem.objects.bulk_create(new)
+        if new:
+            Project.objects.filter(pk=project_id).update(item_count=F("item_count") + len(new))

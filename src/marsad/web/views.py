@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from marsad.access.models import Preference
-from marsad.access.rules import roles_of, visible_incidents, visible_items, visible_projects
+from marsad.access.rules import roles_of, visible_incidents, visible_projects
 
 
 def home(request):
@@ -14,7 +14,6 @@ def home(request):
     roles = roles_of(request.user)
     return render(request, "home.html", {
         "projects": [(p, roles[p.pk]) for p in projects],
-        "item_count": visible_items(request.user).count(),
         "incident_counts": dict(visible_incidents(request.user).values_list("status").annotate(n=Count("id"))),
         "assigned": visible_incidents(request.user).filter(assignee=request.user, merged_into__isnull=True)
         .exclude(status__in=["verified", "discounted"])[:20],

@@ -86,12 +86,25 @@ def context(request, incident) -> dict:
         "approvals": incident.grade_approvals.exclude(outcome=GradeApproval.Outcome.PENDING)
         .select_related("proposed_by", "decided_by"),
         "comments": comments, "token": once.new(),
-        "merge_choices": incident.project.incidents.filter(merged_into__isnull=True).exclude(pk=incident.pk)
-        .order_by("-event_date", "-id")[:200] if may["edit"] and open_ else [],
+        "merge_choices": merge_choices(incident) if may["edit"] and open_ else [],
         "merged": list(incident.merged.values_list("code", flat=True)),
         "splits": list(incident.splits.values_list("code", flat=True)),
         "suggest_here": may["edit"] and see_restricted and open_,
     }
+
+
+def merge_choices(incident, size: int = 50) -> list[tuple[str, str]]:
+    """(code, label) of the open incidents of the same project a duplicate most likely is:
+    those dated within two weeks of this one (the latest ones when it has no date)."""
+    import datetime as dt
+
+    others = incident.project.incidents.filter(merged_into__isnull=True).exclude(pk=incident.pk)
+    if incident.event_date:
+        window = dt.timedelta(days=14)
+        others = others.filter(event_date__range=(incident.event_date - window, incident.event_date + window))
+    rows = others.order_by("-event_date", "-id").values_list("code", "event_date", "title")[:size]
+    return [(code, " · ".join(p for p in (code, day.isoformat() if day else "", title[:50]) if p))
+            for code, day, title in rows]
 
 
 @require_GET

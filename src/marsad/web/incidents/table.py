@@ -95,7 +95,9 @@ def page(incidents, after: str = "", size: int = PAGE) -> tuple[list[Incident], 
             day, _sep, pk = after[1:].partition(".")
             when = _date(day)
             if when and pk.isdigit():
-                dated = dated.filter(Q(event_date__lt=when) | Q(event_date=when, id__lt=int(pk)))
+                # The plain bound lets the index start at the cursor; the OR alone would scan from the top.
+                dated = dated.filter(Q(event_date__lt=when) | Q(event_date=when, id__lt=int(pk)),
+                                     event_date__lte=when)
         rows = list(dated[:size + 1])
         if len(rows) <= size:
             rows += list(undated[:size + 1 - len(rows)])
