@@ -14,7 +14,8 @@ def home(request):
     roles = roles_of(request.user)
     return render(request, "home.html", {
         "projects": [(p, roles[p.pk]) for p in projects],
-        "incident_counts": dict(visible_incidents(request.user).values_list("status").annotate(n=Count("id"))),
+        # COUNT(*), not COUNT(id): an index-only scan of (project, status).
+        "incident_counts": dict(visible_incidents(request.user).values_list("status").annotate(n=Count("*"))),
         "assigned": visible_incidents(request.user).filter(assignee=request.user, merged_into__isnull=True)
         .exclude(status__in=["verified", "discounted"])[:20],
     })
