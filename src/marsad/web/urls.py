@@ -19,6 +19,8 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
+    # Accounts have no e-mail address: a forgotten password is reset by a manager, not by mail.
+    path("accounts/password/reset/", views.password_help, name="account_reset_password"),
     path("accounts/", include("allauth.urls")),
     path("items/", include("marsad.web.items.urls")),
     path("incidents/", include("marsad.web.incidents.urls")),

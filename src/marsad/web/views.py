@@ -1,5 +1,6 @@
 """The start page, notifications and personal preferences."""
 
+from django.contrib.auth.decorators import login_not_required
 from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -44,3 +45,9 @@ def preferences(request):
         pref.save(update_fields=["blur_all_media"])
         return redirect("preferences")
     return render(request, "preferences.html", {"pref": pref})
+
+
+@login_not_required
+def password_help(request):
+    """Where allauth's "Forgot your password?" leads: whom to ask, since no e-mail is sent."""
+    return render(request, "account/password_help.html")
