@@ -5,7 +5,7 @@ from django.db import models
 
 from marsad.evidence.models import Item
 
-from .roles import RANK, Role
+from .roles import Role
 
 
 class Project(models.Model):
@@ -30,10 +30,6 @@ class Membership(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["project", "user"], name="one_role_per_project")]
-
-    @property
-    def rank(self) -> int:
-        return RANK[Role(self.role)]
 
 
 class ProjectItem(models.Model):

@@ -30,8 +30,8 @@ CAN = {
 
 # Fields that may identify a source or a witness. They never reach a user without
 # "view_restricted": not in pages, fragments, exports or error pages.
-RESTRICTED_CAPTURE_FIELDS = ("original_path", "original_name", "url", "channel", "post_id", "text",
-                             "source_details")
+RESTRICTED_CAPTURE_FIELDS = ("original_path", "original_name", "url", "channel", "post_id", "posted_at", "text",
+                             "source_details", "file_mtime")
 RESTRICTED_ITEM_FIELDS = ("gps_lat", "gps_lon", "make", "model")
 RESTRICTED_INCIDENT_FIELDS = ("witness_names", "witness_contacts", "source_notes")
 # Metadata tags shown to roles without the right: technical facts only.

@@ -29,6 +29,16 @@ def _fail(e: Exception) -> click.ClickException:
     return click.ClickException(str(e))
 
 
+def _project(name: str | None):
+    """The project --project names (the default project without one), or a usage error."""
+    from marsad.access.service import AccessError, get_project
+
+    try:
+        return get_project(name)
+    except AccessError as e:
+        raise _fail(e) from e
+
+
 def _place_fields(place: str | None, near: str | None, out: Console) -> dict[str, Any]:
     """Resolve --place; an unknown or ambiguous name is kept as text, never guessed."""
     from marsad.incidents.places import choose
@@ -64,7 +74,6 @@ def create_command(title, event_date, event_time, place, near, sub_event_type, s
                    project) -> None:
     """Record a new incident."""
     setup_django()
-    from marsad.access.service import AccessError, get_project
     from marsad.custody import log
     from marsad.incidents.service import IncidentError, create
 
@@ -74,9 +83,10 @@ def create_command(title, event_date, event_time, place, near, sub_event_type, s
         if value:
             fields[key] = value
     fields |= _pairs(sets)
+    target = _project(project)
     try:
-        incident = create(fields, log.actor_id(), list(evidence), reason, project=get_project(project))
-    except (IncidentError, AccessError, ValueError) as e:
+        incident = create(fields, log.actor_id(), list(evidence), reason, project=target)
+    except (IncidentError, ValueError) as e:
         raise _fail(e) from e
     log.sign_checkpoint()
     click.echo(incident.code)
@@ -174,15 +184,11 @@ def split_command(code, shas, sets, reason) -> None:
 def list_command(as_json: bool, show_all: bool, project: str | None) -> None:
     """List incidents."""
     setup_django()
-    from marsad.access.service import AccessError, get_project
     from marsad.incidents.models import Incident
 
     query = Incident.objects.select_related("place").order_by("event_date", "code")
     if project:
-        try:
-            query = query.filter(project=get_project(project))
-        except AccessError as e:
-            raise _fail(e) from e
+        query = query.filter(project=_project(project))
     if not show_all:
         query = query.filter(merged_into__isnull=True)
     rows = [{"code": i.code, "date": i.event_date.isoformat() if i.event_date else None, "title": i.title,
@@ -320,13 +326,9 @@ def export_incidents_command(fmt: str, output: Path, grades: tuple[str, ...], pr
     exporters = registry.exporters()
     if fmt not in exporters:
         raise click.ClickException(f"unknown format {fmt!r}; known: {', '.join(sorted(exporters))}")
-    from marsad.access.service import AccessError, get_project
     from marsad.incidents.models import Incident
 
-    try:
-        scope = Incident.objects.filter(project=get_project(project)) if project else None
-    except AccessError as e:
-        raise _fail(e) from e
+    scope = Incident.objects.filter(project=_project(project)) if project else None
     table = rows(list(grades) or None, scope)
     exporters[fmt].write(COLUMNS, table, output)
     with transaction.atomic():

@@ -8,6 +8,7 @@ seen. The ingest pipeline does the rest the same way for every source.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -43,6 +44,18 @@ class Sighting:
             parts = [self.source_kind, self.path_b64 or self.display_path, self.url, self.channel,
                      self.post_id, self.mtime.isoformat() if self.mtime else "", str(self.size), sha256]
         return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+# C0/C1 controls and the bidi embeddings, overrides and isolates that can make
+# "gpj.exe" read as "exe.jpg"; joiners (ZWJ/ZWNJ), which Arabic-script names use, stay.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+MAX_NAME = 1000
+
+
+def clean_name(text: str, limit: int = MAX_NAME) -> str:
+    """A name someone else chose (a browser's file name or folder), safe to store and show:
+    no control characters, no bidi overrides."""
+    return _UNSAFE.sub("", text or "").strip()[:limit]
 
 
 class SourceError(ValueError):

@@ -108,7 +108,7 @@ def _record(sighting: Sighting, blob, actor: str, blob_store: LocalStore, projec
             _queue_analysis(item, analyse_item)
         elif item.blake2b != blob.blake2b:
             raise StoreError(f"{blob.sha256}: BLAKE2b differs from the one recorded at ingest")
-        project = project or access.default_project().pk
+        project = project or access.default_project().pk  # ingest_stream resolves it once per run
         access.hold(project, [item])
         key = sighting.key(blob.sha256)
         if Capture.objects.filter(sighting_key=key).exists():
@@ -242,6 +242,9 @@ def ingest_stream(sightings: Iterable[Sighting], actor: str, project: int | None
     up to BATCH_SIGHTINGS or BATCH_SECONDS per transaction; each outcome is
     yielded once its batch has committed. A crash loses at most the open batch's
     rows, whose blobs the next run adopts."""
+    from marsad.access.service import default_project
+
+    project = project or default_project().pk
     blob_store = store()
     blob_store.sweep_temporary()
     stream = iter(sightings)

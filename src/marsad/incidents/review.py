@@ -260,7 +260,7 @@ def comment(incident: Incident, user, body: str, attachments: Iterable = (), sin
 def attach_files(incident: Incident, user, files: Iterable[tuple[str, Path]]):
     """Ingest uploaded files (name, temporary path) into the incident's project; the
     items, or ReviewError naming the file that could not be preserved."""
-    from marsad.core.sources import Sighting
+    from marsad.core.sources import Sighting, clean_name
     from marsad.evidence.ingest import Status, ingest
     from marsad.evidence.models import Item
 
@@ -268,6 +268,7 @@ def attach_files(incident: Incident, user, files: Iterable[tuple[str, Path]]):
     sightings = []
     for name, path in files:
         size = path.stat().st_size
+        name = clean_name(name) or "attachment"  # chosen by the sender's browser
         # No mtime: the same file sent twice is the same sighting, not a second capture.
         sightings.append(Sighting("files", bytes(path), f"comment on {incident.code}/{name}", name, size=size))
     outcomes = ingest(sightings, actor_of(user), project=incident.project_id)

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from marsad.access.roles import RESTRICTED_INCIDENT_FIELDS
 from marsad.core.places.gazetteer import DISTRICT, GOVERNORATE, SUBDISTRICT, Gazetteer
 from marsad.custody import log
 from marsad.evidence.models import Item
@@ -39,7 +40,7 @@ HEALTH_FACILITY_TYPES = ["hospital", "primary health care centre", "mobile clini
 INT_FIELDS = {"fatalities_low", "fatalities_best", "fatalities_high", "civilian_deaths_low", "civilian_deaths_best",
               "civilian_deaths_high", "injured", "health_workers_killed", "health_workers_injured", "patients_killed",
               "patients_injured", "time_precision", "geo_precision"}
-RESTRICTED = {"witness_names", "witness_contacts", "source_notes"}  # see marsad.access.roles
+RESTRICTED = set(RESTRICTED_INCIDENT_FIELDS)
 TEXT_FIELDS = {"title", "notes", "grade_reason"} | RESTRICTED
 EDITABLE = INT_FIELDS | RESTRICTED | {
     "title", "event_date", "event_time", "event_type", "sub_event_type", "actor1", "assoc_actor_1", "actor2",

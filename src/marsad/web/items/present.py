@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from marsad.access.models import Preference
-from marsad.access.roles import CAN, SAFE_METADATA_TAGS
+from marsad.access.roles import CAN, RESTRICTED_CAPTURE_FIELDS, RESTRICTED_ITEM_FIELDS, SAFE_METADATA_TAGS
 from marsad.access.rules import role_for, visible_incidents, visible_items
 from marsad.evidence.models import AnalysisResult, Capture, Derivative, Item
 
@@ -111,7 +111,7 @@ def item_facts(item: Item, full: bool) -> dict:
         "sha256", "blake2b", "kind", "mime", "size", "first_seen", "log_index", "analysis", "graphic",
         "captured_at_text", "captured_at_source", "width", "height", "duration_s", "codec")}
     if full:
-        facts.update(gps_lat=item.gps_lat, gps_lon=item.gps_lon, make=item.make, model=item.model,
+        facts.update({name: getattr(item, name) for name in RESTRICTED_ITEM_FIELDS},
                      analysis_errors=item.analysis_errors)
     return facts
 
@@ -126,10 +126,6 @@ def metadata_tags(item: Item, full: bool) -> list[tuple[str, object]]:
     return sorted(tags.items())
 
 
-RESTRICTED_CAPTURE_VALUES = ["original_path", "original_name", "url", "channel", "post_id", "posted_at", "text",
-                             "source_details", "file_mtime"]
-
-
 def captures(user, item: Item) -> list[dict]:
     """The item's captures recorded for the user's projects (another project's sightings of
     the same bytes are its own), with sources only where the user may see restricted fields."""
@@ -138,9 +134,9 @@ def captures(user, item: Item) -> list[dict]:
     full_in = set(projects_where(user, "view_restricted"))
     rows = Capture.objects.filter(item=item, project_id__in=projects_where(user, "view")).order_by("ingested_at", "id")
     out = []
-    for row in rows.values("project_id", "source_kind", "ingested_at", *RESTRICTED_CAPTURE_VALUES)[:MAX_CAPTURES]:
+    for row in rows.values("project_id", "source_kind", "ingested_at", *RESTRICTED_CAPTURE_FIELDS)[:MAX_CAPTURES]:
         if row.pop("project_id") not in full_in:
-            row = {k: v for k, v in row.items() if k not in RESTRICTED_CAPTURE_VALUES}
+            row = {k: v for k, v in row.items() if k not in RESTRICTED_CAPTURE_FIELDS}
         out.append(row)
     return out
 

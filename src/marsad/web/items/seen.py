@@ -191,7 +191,7 @@ def _seen(request, handler: SpoolHandler):
 def seen_add(request):
     """Add the compared file to the collection through the normal ingest, into a project
     where the person may upload."""
-    from marsad.core.sources import Sighting
+    from marsad.core.sources import Sighting, clean_name
     from marsad.custody import log
     from marsad.evidence.ingest import Status, ingest
 
@@ -206,7 +206,7 @@ def seen_add(request):
     if project is None:
         messages.error(request, _("Choose a project where you may upload."))
         return redirect("items:seen")
-    name = waiting["name"]
+    name = clean_name(waiting["name"]) or "upload"
     sighting = Sighting("upload", os.fsencode(path), name, name, size=path.stat().st_size)
     (outcome,) = ingest([sighting], log.actor_id(request.user.username), project=project.pk)
     _forget(request, token)

@@ -10,7 +10,6 @@ pipeline detects the type from the bytes), and the project is checked again.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -23,23 +22,12 @@ from django.utils.translation import gettext as _
 from marsad.access.models import Project, ProjectItem
 from marsad.access.rules import allowed, projects_where
 from marsad.core.resumable import Uploads
-from marsad.core.sources import Sighting, SourceError
+from marsad.core.sources import Sighting, SourceError, clean_name
 from marsad.custody import log
 from marsad.evidence.ingest import Outcome, Status, ingest
 from marsad.registry import source_for
 
 from . import zips
-
-# C0/C1 controls and the bidi embeddings, overrides and isolates that can make
-# "gpj.exe" read as "exe.jpg"; joiners (ZWJ/ZWNJ), which Arabic-script names use, stay.
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
-MAX_NAME = 1000
-
-
-def clean(text: str, limit: int = MAX_NAME) -> str:
-    """A name from the browser, safe to store and show: no control characters."""
-    return _UNSAFE.sub("", text or "").strip()[:limit]
-
 
 @dataclass(frozen=True)
 class Upload:
@@ -69,8 +57,8 @@ def receive(uploads: Uploads, upload_id: str, sender: Upload, owner: str) -> lis
     """Ingest a complete upload; returns one record per file preserved or refused."""
     info = uploads.info(upload_id, owner)
     meta = info.metadata
-    name = clean(os.path.basename((meta.get("filename") or "").replace("\\", "/"))) or "upload"
-    shown = clean(meta.get("relativePath") or "") or name
+    name = clean_name(os.path.basename((meta.get("filename") or "").replace("\\", "/"))) or "upload"
+    shown = clean_name(meta.get("relativePath") or "") or name
     try:
         project = project_from(meta, sender.user)
     except (ValueError, PermissionError) as e:
@@ -83,7 +71,7 @@ def receive(uploads: Uploads, upload_id: str, sender: Upload, owner: str) -> lis
         sighting = Sighting(
             "upload", os.fsencode(path), shown, name, size=info.length,
             # The declared type is what the browser guessed: provenance, never used to decide anything.
-            details={"declared_type": clean(meta.get("filetype") or "", 200)},
+            details={"declared_type": clean_name(meta.get("filetype") or "", 200)},
             # One person's upload into one project: sending it twice is not a new capture,
             # another person sending it is (and the log says who).
             identity=f"{sender.actor}/{project.pk}/{shown}",
@@ -115,8 +103,8 @@ def _telegram(uploads: Uploads, path: Path, shown: str, sender: Upload, project:
         def renamed(sightings):
             # Sightings name their file inside our scratch folder: show it inside the zip instead.
             for s in sightings:
-                s.display_path = clean(shown + s.display_path[len(prefix):]) if s.display_path.startswith(prefix) \
-                    else clean(s.display_path)
+                s.display_path = clean_name(shown + s.display_path[len(prefix):]) if s.display_path.startswith(prefix) \
+                    else clean_name(s.display_path)
                 yield s
 
         try:
