@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "marsad.matching",
     "marsad.access",
     "marsad.incidents",
+    "marsad.search",
+    "marsad.api",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", login_not_required(RedirectView.as_view(pattern_name="home", permanent=False))),
     path("tus/", include("marsad.web.upload.tus_urls")),
+    path("api/v1/", include("marsad.api.urls")),  # tokens, not sessions: no language prefix
 ]
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
@@ -25,6 +26,8 @@ urlpatterns += i18n_patterns(
     path("items/", include("marsad.web.items.urls")),
     path("incidents/", include("marsad.web.incidents.urls")),
     path("upload/", include("marsad.web.upload.urls")),
+    path("search/", include("marsad.web.search.urls")),
+    path("", include("marsad.web.explore.urls")),  # map/ and timeline/
     path("notifications/", views.notifications, name="notifications"),
     path("preferences/", views.preferences, name="preferences"),
     prefix_default_language=True,

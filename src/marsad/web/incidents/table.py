@@ -4,75 +4,12 @@ as at 50: no OFFSET, only "after this row"."""
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-from dataclasses import dataclass, fields
-from urllib.parse import urlencode
-
-from django.db import connection
 from django.db.models import Count, Q
 
+from marsad.incidents.filters import Filters, _date  # noqa: F401  (Filters: the shared one, re-exported)
 from marsad.incidents.models import Incident, IncidentItem
 
 PAGE = 50
-
-
-def _date(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-@dataclass
-class Filters:
-    project: str = ""
-    status: str = ""
-    grade: str = ""
-    assignee: str = ""  # a username, "me" or "none"
-    tag: str = ""
-    date_from: str = ""
-    date_to: str = ""
-    q: str = ""
-
-    @classmethod
-    def from_query(cls, query) -> Filters:
-        return cls(**{f.name: " ".join(query.get(f.name, "").split())[:200] for f in fields(cls)})
-
-    def apply(self, incidents, user):
-        if self.project:
-            incidents = incidents.filter(project__slug=self.project)
-        if self.status in Incident.Status.values:
-            incidents = incidents.filter(status=self.status)
-        if self.grade in Incident.Grade.values:
-            incidents = incidents.filter(grade=self.grade)
-        if self.assignee == "me":
-            incidents = incidents.filter(assignee=user)
-        elif self.assignee == "none":
-            incidents = incidents.filter(assignee__isnull=True)
-        elif self.assignee:
-            incidents = incidents.filter(assignee__username=self.assignee)
-        if self.tag:
-            if connection.features.supports_json_field_contains:
-                incidents = incidents.filter(tags__contains=[self.tag])
-            else:  # SQLite keeps the list as JSON text, non-ASCII escaped as json.dumps writes it
-                incidents = incidents.filter(tags__icontains=json.dumps(self.tag))
-        if _date(self.date_from):
-            incidents = incidents.filter(event_date__gte=_date(self.date_from))
-        if _date(self.date_to):
-            incidents = incidents.filter(event_date__lte=_date(self.date_to))
-        if self.q:
-            incidents = incidents.filter(Q(title__icontains=self.q) | Q(code__iexact=self.q))
-        return incidents
-
-    def query(self, **extra) -> str:
-        """The filters (and `extra`) as a query string, empty values left out."""
-        values = {f.name: getattr(self, f.name) for f in fields(self)} | extra
-        return urlencode({k: v for k, v in values.items() if v})
-
-    @property
-    def active(self) -> bool:
-        return any(getattr(self, f.name) for f in fields(self))
 
 
 def _cursor(incident: Incident) -> str:

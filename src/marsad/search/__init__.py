@@ -1,0 +1,1 @@
+"""Full-text search over incidents, evidence, captures and places, Arabic-aware."""
