@@ -57,7 +57,23 @@ PAGES = [
     ("item", "item page", "items:detail", "item"),
     ("incidents", "incidents table", "incidents:list", None),
     ("incident", "incident page", "incidents:detail", "incident"),
+    # Issue 15: search, map, timeline, API. Words as a documenter types them: common ones match hundreds of
+    # thousands of captures, rare ones a handful; Arabic with and without diacritics and the article.
+    ("search_common", "search, common words", "search:page", "words_common"),
+    ("search_rare", "search, rare words", "search:page", "words_rare"),
+    ("search_filtered", "search + filter (status, year)", "search:page", "words_filtered"),
+    ("incidents_q", "incidents table, text filter", "incidents:list", "words_table"),
+    ("map_data", "map data, one governorate", "explore:map_data", "governorate"),
+    ("map", "map page", "explore:map", None),
+    ("timeline", "timeline, one year", "explore:timeline", "year"),
+    ("timeline_day", "timeline, one day by hour", "explore:timeline", "day"),
+    ("api_incidents", "API incidents list", "api", "/api/v1/incidents"),
+    ("api_items", "API items list", "api", "/api/v1/items"),
+    ("api_search", "API search", "api", "/api/v1/search?q=%D9%82%D8%B5%D9%81"),
 ]
+WORDS_COMMON = ["قصف", "غارة", "مشفى", "Shelling", "airstrike", "school", "الدفاع المدني", "قَصْفٌ"]
+WORDS_RARE = ["(12345)", "(777777)", "Kafranbel market", "براميل معرة", "survivors rubble Ariha"]
+GOVERNORATES = ["geonames:gov:idleb", "geonames:gov:aleppo", "geonames:gov:hama", "geonames:gov:rural-damascus"]
 STATE = "bench-web-state.json"
 
 
@@ -134,6 +150,9 @@ def page_paths(session: drive.Session, state: dict, args) -> dict[str, dict]:
             if args.pages and key not in args.pages:
                 entry["note"] = "not asked for"
                 continue
+            if name == "api":
+                entry["paths"], entry["api"] = [varies], True
+                continue
             try:
                 if varies == "item":
                     entry["paths"] = [reverse(name, args=[sha]) for sha in state["item_shas"]]
@@ -151,6 +170,17 @@ def page_paths(session: drive.Session, state: dict, args) -> dict[str, dict]:
                                  f'no rel="next" link after {followed} pages')
             elif varies == "cursor":
                 entry["paths"], entry["note"] = cursor_paths(entry["paths"][0], state["item_shas"][:50])
+            elif varies and varies.startswith("words"):
+                words = WORDS_RARE if varies == "words_rare" else WORDS_COMMON
+                extra = "&status=verified&date_from=2019-01-01&date_to=2019-12-31" if varies == "words_filtered" else ""
+                entry["paths"] = [f"{entry['paths'][0]}?q={urllib.parse.quote(w)}{extra}" for w in words]
+            elif varies == "governorate":
+                entry["paths"] = [f"{entry['paths'][0]}?place={urllib.parse.quote(g)}" for g in GOVERNORATES]
+            elif varies == "year":
+                entry["paths"] = [f"{entry['paths'][0]}?date_from={y}-01-01&date_to={y}-12-31" for y in (2018, 2019)]
+            elif varies == "day":
+                entry["paths"] = [f"{entry['paths'][0]}?date_from=2019-0{m}-1{d}&date_to=2019-0{m}-1{d}"
+                                  for m in range(1, 10) for d in range(0, 10)]
             elif varies == "kind":
                 status, _, html = session.get(entry["paths"][0])
                 if args.kind_param not in drive.Page(html).controls:

@@ -136,13 +136,15 @@ class Session:
         return path, times
 
 
-def run_wrk(wrk: str, base: str, paths: list[str], cookie: str, users: int, duration: int) -> dict:
-    """Closed loop: `users` connections, each sending its next request when the last one is answered."""
+def run_wrk(wrk: str, base: str, paths: list[str], cookie: str, users: int, duration: int,
+            authorization: str = "") -> dict:
+    """Closed loop: `users` connections, each sending its next request when the last one is answered.
+    `authorization`: an Authorization header value (API pages) instead of the session cookie."""
     with tempfile.NamedTemporaryFile("w", suffix=".paths", delete=False) as f:
         f.write("\n".join(paths) + "\n")
     try:
         cmd = [wrk, f"-t{min(users, 2)}", f"-c{users}", f"-d{duration}s", "--timeout", "30s", "-s", str(LUA),
-               base, "--", f.name, cookie]
+               base, "--", f.name, cookie] + ([authorization] if authorization else [])
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 120)
     finally:
         os.unlink(f.name)

@@ -44,6 +44,20 @@ GRADES = [("unassessed", 0.5), ("fair", 0.2), ("weak", 0.1), ("contested", 0.05)
           ("discounted", 0.05)]
 
 
+# Post texts as channels write them: a few dozen phrasings, with towns, numbers and diacritics, so a search
+# for a common word matches hundreds of thousands of rows and one for a rare word a handful.
+PHRASES = ["قَصْفٌ على السوق في {town}", "غارة جوية على مشفى {town} وخروجه عن الخدمة",
+           "استهداف مدرسة في {town} بالبراميل المتفجرة", "{n} شهداء بينهم أطفال جراء القصف على {town}",
+           "قصف مدفعي على الأحياء السكنية في {town}", "لحظة سقوط الصواريخ على {town} #عاجل",
+           "Airstrike on the market in {town}, {n} killed", "Shelling hits a school in {town}",
+           "Civil Defence pull survivors from rubble in {town}", "مظاهرة في {town} ضد القصف",
+           "الدفاع المدني يخمد الحرائق بعد الغارات على {town}", "Barrel bombs on {town} this morning"]
+
+
+def post_text(rng: random.Random, i: int) -> str:
+    return rng.choice(PHRASES).format(town=rng.choice(TOWNS), n=rng.randrange(2, 40)) + f" ({i})"
+
+
 def pick(rng: random.Random, weighted: list) -> tuple:
     x, acc = rng.random(), 0.0
     for entry in weighted:
@@ -173,7 +187,7 @@ def fill(items: int, incidents: int, *, project_id: int, other_project_id: int, 
                    f"https://t.me/channel{i % 300}/{i}" if telegram else (f"https://example.org/v/{i}" if web else ""),
                    f"channel{i % 300}" if telegram else "", str(i) if telegram else "",
                    seen - timedelta(hours=1) if telegram else None,
-                   "قصف على السوق" if telegram else "", "{}", CAPTURE_LOG + i)
+                   post_text(rng, i) if telegram else "", "{}", CAPTURE_LOG + i)
 
     capture_fields = ["id", "item", "project", "source_kind", "sighting_key", "original_path", "original_path_b64",
                       "original_name", "file_mtime", "ingested_at", "ingested_by", "url", "channel", "post_id",
@@ -235,6 +249,14 @@ def fill(items: int, incidents: int, *, project_id: int, other_project_id: int, 
 
     from marsad.incidents.service import EVENT_TYPES
 
+    from marsad.incidents.models import Place
+    from marsad.incidents.places import ensure_default
+
+    ensure_default(actor)  # the embedded gazetteer: 14 governorates, about 300 towns with coordinates
+    towns = list(Place.objects.filter(level=4, lat__isnull=False).values_list("pk", "name", "name_ar", "lat", "lon",
+                                                                               "parent__key"))
+    # Most documentation of 2018-2019 is from Idlib: half the incidents there, the rest anywhere.
+    idlib = [t for t in towns if t[5] == "geonames:gov:idleb"] or towns
     events = [(etype, disorder, sub) for etype, (disorder, subs) in EVENT_TYPES.items() for sub in subs]
     visible_incidents = [i for i in range(1, incidents + 1) if i % OTHER_EVERY]
     pick_incidents = set(rng.sample(visible_incidents, min(picks, len(visible_incidents))))
@@ -249,17 +271,21 @@ def fill(items: int, incidents: int, *, project_id: int, other_project_id: int, 
                 out.incident_codes.append(code)
             other = owner(i) == other_project_id
             etype, disorder, sub = rng.choice(events)
-            town = rng.choice(TOWNS)
+            place_id, name, name_ar, lat, lon, _gov = rng.choice(idlib if rng.random() < 0.5 else towns)
+            town = name_ar if rng.random() < 0.5 else name
             day = (START + timedelta(seconds=rng.randrange(SPAN_S))).date()
             created = datetime(day.year, day.month, day.day, tzinfo=timezone.utc) + timedelta(days=rng.randrange(1, 30))
             status, grade = pick(rng, STATUSES)[0], pick(rng, GRADES)[0]
             best = rng.randrange(0, 40) if rng.random() < 0.6 else None
             yield (i, code, owner(i), f"{sub} — {town}", day, 1, disorder, etype,
-                   sub, "", "", "", "", rng.random() < 0.5, town, 35.0 + rng.random() * 2.3, 36.2 + rng.random() * 2,
-                   1, best, best, grade, "" if grade == "unassessed" else "footage and two witnesses", status,
+                   sub, "", "", "", "", rng.random() < 0.5, town, place_id, lat + rng.uniform(-0.01, 0.01),
+                   lon + rng.uniform(-0.01, 0.01), 1, best, best, grade,
+                   "" if grade == "unassessed" else "footage and two witnesses", status,
                    assignee_id if rng.random() < 0.05 else None,
                    "[" + ", ".join(f'"{t}"' for t in rng.sample(TAGS, rng.randrange(0, 4))) + "]",
-                   "", "", "", "", created, actor)
+                   post_text(rng, i) if rng.random() < 0.5 else "",
+                   # Restricted: a witness for one incident in ten (a search bench must not find these as viewer).
+                   f"شاهد {i}" if i % 10 == 0 else "", "", "", created, actor)
             pool = other_items if other else visible_items
             for item_id in {rng.choice(pool) for _ in range(rng.randrange(1, 6))}:
                 links.append((i, item_id, rng.choice(["primary", "corroborating", "context"]), created, actor))
@@ -270,7 +296,7 @@ def fill(items: int, incidents: int, *, project_id: int, other_project_id: int, 
 
     incident_fields = ["id", "code", "project", "title", "event_date", "time_precision", "disorder_type",
                        "event_type", "sub_event_type", "actor1", "assoc_actor_1", "actor2", "assoc_actor_2",
-                       "civilian_targeting", "location_text", "latitude", "longitude", "geo_precision",
+                       "civilian_targeting", "location_text", "place", "latitude", "longitude", "geo_precision",
                        "fatalities_best", "civilian_deaths_best", "grade", "grade_reason", "status", "assignee",
                        "tags", "notes", "witness_names", "witness_contacts", "source_notes", "created", "created_by"]
     t0 = time.perf_counter()

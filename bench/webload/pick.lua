@@ -3,7 +3,7 @@
 -- the logged-in session's cookie, and counts response statuses, so that a
 -- redirect to the login page cannot pass for a fast page.
 --
---   wrk -t2 -c10 -d60s --timeout 30s -s pick.lua http://127.0.0.1:PORT -- PATHS_FILE "COOKIE"
+--   wrk -t2 -c10 -d60s --timeout 30s -s pick.lua http://127.0.0.1:PORT -- PATHS_FILE "COOKIE" ["AUTHORIZATION"]
 
 local threads = {}
 local next_id = 1
@@ -20,6 +20,7 @@ function init(args)
     if #line > 0 then paths[#paths + 1] = line end
   end
   wrk.headers["Cookie"] = args[2]
+  if args[3] then wrk.headers["Authorization"] = args[3] end
   wrk.headers["Accept-Language"] = "en"
   math.randomseed(1000 + id)
   statuses = {}
