@@ -38,11 +38,13 @@ def _builtin_fingerprinters() -> list[Fingerprinter]:
 
 
 def _builtin_exporters() -> list[Exporter]:
+    from marsad.plugins.export_atlos import AtlosExporter
     from marsad.plugins.export_csv import CSVExporter
     from marsad.plugins.export_geojson import GeoJSONExporter
+    from marsad.plugins.export_timemap import TimeMapExporter
     from marsad.plugins.export_xlsx import XLSXExporter
 
-    return [CSVExporter(), GeoJSONExporter(), XLSXExporter()]
+    return [CSVExporter(), GeoJSONExporter(), XLSXExporter(), AtlosExporter(), TimeMapExporter()]
 
 
 def _collect(builtins: list[Any], group: str, protocol: type, what: str) -> dict[str, Any]:

@@ -28,7 +28,7 @@ OUR_COLUMNS = [
     "title", "event_time", "location_as_reported", "place_key", "pcode", "fatalities_low", "fatalities_best",
     "fatalities_high", "civilian_deaths_low", "civilian_deaths_best", "civilian_deaths_high", "injured",
     "health_facility_type", "health_attack_type", "health_workers_killed", "health_workers_injured",
-    "patients_killed", "patients_injured", "grade", "grade_reason", "evidence_sha256", "primary_sha256",
+    "patients_killed", "patients_injured", "grade", "grade_reason", "status", "evidence_sha256", "primary_sha256",
     "merged_from", "split_from",
 ]
 COLUMNS = ACLED_COLUMNS + OUR_COLUMNS
@@ -78,7 +78,7 @@ def row(incident: Incident, g: Gazetteer | None = None) -> dict[str, Any]:
         "source_scale": "",
         "notes": incident.notes,
         "fatalities": incident.fatalities_best,
-        "tags": "",
+        "tags": "; ".join(incident.tags or []),
         "timestamp": int(changed.timestamp()),
         "title": incident.title,
         "event_time": incident.event_time.isoformat(timespec="minutes") if incident.event_time else None,
@@ -88,7 +88,7 @@ def row(incident: Incident, g: Gazetteer | None = None) -> dict[str, Any]:
         **{f: getattr(incident, f) for f in (
             "fatalities_low", "fatalities_best", "fatalities_high", "civilian_deaths_low", "civilian_deaths_best",
             "civilian_deaths_high", "injured", "health_facility_type", "health_attack_type", "health_workers_killed",
-            "health_workers_injured", "patients_killed", "patients_injured", "grade", "grade_reason")},
+            "health_workers_injured", "patients_killed", "patients_injured", "grade", "grade_reason", "status")},
         "evidence_sha256": ";".join(link.item.sha256 for link in links),
         "primary_sha256": ";".join(link.item.sha256 for link in links if link.role == IncidentItem.Role.PRIMARY),
         "merged_from": ";".join(incident.merged.values_list("code", flat=True).order_by("code")),

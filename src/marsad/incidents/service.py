@@ -148,8 +148,11 @@ def _apply(incident: Incident, field: str, value: Any) -> None:
 
 
 def _next_code() -> str:
-    last = Incident.objects.aggregate(n=Max("id"))["n"] or 0
-    return f"SYR{last + 1:06d}"
+    # Imported projects keep their codes, which may lie beyond the ids here: skip any taken.
+    n = (Incident.objects.aggregate(n=Max("id"))["n"] or 0) + 1
+    while Incident.objects.filter(code=f"SYR{n:06d}").exists():
+        n += 1
+    return f"SYR{n:06d}"
 
 
 def create(fields: dict[str, Any], actor: str, evidence: list[str] | None = None, reason: str = "",
