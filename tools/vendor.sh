@@ -25,7 +25,7 @@ echo "# name version sha256 file (written by tools/vendor.sh)" > "$versions"
 licence_of() {
     # sh has no local variables: keep these names apart from vendor()'s.
     pkgdir="$work/node_modules/$1"
-    licence=$(ls "$pkgdir" | grep -i -m1 '^licen[cs]e') || { echo "no licence in $1" >&2; exit 1; }
+    licence=$(ls "$pkgdir" | grep -i -m1 -E '^(mit-)?licen[cs]e') || { echo "no licence in $1" >&2; exit 1; }
     cat "$pkgdir/$licence"
 }
 
@@ -54,4 +54,38 @@ vendor htmx.org dist/htmx.min.js
 vendor tus-js-client dist/tus.min.js js-base64 url-parse querystringify requires-port
 printf '\n\n---- buffer (MIT), base64-js (MIT), ieee754 (BSD-3-Clause): browserify shims bundled in tus.min.js; see their npm packages ----\n' \
     >> "$dest/tus.LICENSE"
+
+# The map: Leaflet and its clustering plug-in under vendor/leaflet/ (leaflet.css finds
+# its images in images/ beside it).
+mkdir -p "$dest/leaflet/images"
+# place PACKAGE FILE-IN-PACKAGE DEST-RELATIVE: copy one more file of a package and record it.
+place() {
+    cp "$work/node_modules/$1/$2" "$dest/$3"
+    version=$(node -p "require('$work/node_modules/$1/package.json').version")
+    echo "$1 $version $(sha256sum "$dest/$3" | cut -d' ' -f1) $3" >> "$versions"
+}
+place leaflet dist/leaflet.js leaflet/leaflet.js
+place leaflet dist/leaflet.css leaflet/leaflet.css
+for image in layers.png layers-2x.png marker-icon.png marker-icon-2x.png marker-shadow.png; do
+    place leaflet "dist/images/$image" "leaflet/images/$image"
+done
+licence_of leaflet > "$dest/leaflet/leaflet.LICENSE"
+place leaflet.markercluster dist/leaflet.markercluster.js leaflet/leaflet.markercluster.js
+place leaflet.markercluster dist/MarkerCluster.css leaflet/MarkerCluster.css
+place leaflet.markercluster dist/MarkerCluster.Default.css leaflet/MarkerCluster.Default.css
+licence_of leaflet.markercluster > "$dest/leaflet/leaflet.markercluster.LICENSE"
+
+# The offline basemap: Natural Earth borders from world-atlas, decoded from TopoJSON
+# with topojson-client here, once, so the browser loads plain GeoJSON.
+node "$root/tools/basemap.js" "$work/node_modules" "$dest/leaflet/basemap.geojson"
+atlas=$(node -p "require('$work/node_modules/world-atlas/package.json').version")
+client=$(node -p "require('$work/node_modules/topojson-client/package.json').version")
+echo "world-atlas+topojson-client $atlas+$client $(sha256sum "$dest/leaflet/basemap.geojson" | cut -d' ' -f1) leaflet/basemap.geojson" >> "$versions"
+{
+    echo "basemap.geojson: Natural Earth admin-0 countries (public domain, naturalearthdata.com),"
+    echo "as packaged by world-atlas $atlas and decoded by topojson-client $client (tools/basemap.js)."
+    echo
+    echo "---- world-atlas ----"; echo; licence_of world-atlas
+    echo; echo "---- topojson-client ----"; echo; licence_of topojson-client
+} > "$dest/leaflet/basemap.LICENSE"
 cat "$versions"

@@ -22,15 +22,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from marsad import registry
 from marsad.access.models import Membership
-from marsad.access.rules import allowed, projects_where, visible_incidents, visible_items, visible_projects
+from marsad.access.rules import allowed, projects_where, visible_items, visible_projects
 from marsad.custody import log
 from marsad.incidents import exports, review
 from marsad.incidents.service import RESTRICTED, IncidentError
+from marsad.web.explore import scope
 
 from . import bulk, once, placesearch, table
 from .forms import EVENT_LABELS, BulkForm, CreateForm, grade_choices, status_choices
 
-CONTENT_TYPES = {".csv": "text/csv; charset=utf-8", ".geojson": "application/geo+json",
+CONTENT_TYPES = {".csv": "text/csv; charset=utf-8", ".geojson": "application/geo+json", ".json": "application/json",
                  ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 SHA = re.compile(r"[0-9a-fA-F]{12,64}")
 
@@ -40,8 +41,7 @@ def is_fragment(request) -> bool:
 
 
 def _scope(request):
-    filters = table.Filters.from_query(request.GET)
-    return filters, filters.apply(visible_incidents(request.user).filter(merged_into__isnull=True), request.user)
+    return scope.scope(request)  # the same incidents as the map and the timeline show
 
 
 def _table_context(request) -> dict:
@@ -54,7 +54,8 @@ def _table_context(request) -> dict:
         row.type_label = EVENT_LABELS.get(row.sub_event_type or row.event_type, row.sub_event_type or row.event_type)
         row.place_label = ((row.place.name_ar or row.place.name) if arabic else row.place.name) if row.place_id else ""
     projects = list(visible_projects(request.user))
-    return {
+    shared = {} if is_fragment(request) else scope.filter_context(request, filters, incidents.count())
+    return shared | {
         "filters": filters, "rows": rows, "after": after, "first_page": bool(request.GET.get("after")),
         "next_query": filters.query(after=after), "projects": projects,
         "grades": grade_choices(blank=True), "statuses": status_choices(blank=True),
