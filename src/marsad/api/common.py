@@ -1,0 +1,71 @@
+"""What the endpoint modules share: documented error answers, the shared filter as
+query parameters, and getting an object for a request as the pages do (web.access:
+outside the token's project 404, a role too small 403)."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Annotated
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.utils.translation import gettext as _
+from ninja import Schema
+from ninja.errors import HttpError
+from pydantic import Field
+
+from marsad.incidents.filters import Filters
+
+from .schemas import Error
+
+READ_ERRORS = {401: Error, 403: Error, 404: Error, 422: Error}
+WRITE_ERRORS = READ_ERRORS | {409: Error}
+
+Param = Annotated[str, Field(max_length=200, pattern=r"^[^\x00]*$")]
+
+
+class FilterParams(Schema):
+    """The shared filter (marsad.incidents.filters), as the pages read it from the URL."""
+
+    project: Param = ""
+    status: Param = ""
+    grade: Param = ""
+    assignee: Param = Field("", max_length=200, pattern=r"^[^\x00]*$", description='A username, "me" or "none".')
+    tag: Param = ""
+    date_from: Param = Field("", max_length=200, pattern=r"^[^\x00]*$", description="ISO date, inclusive.")
+    date_to: Param = ""
+    q: Param = Field("", max_length=200, pattern=r"^[^\x00]*$", description="Words, searched as the search page does.")
+    kind: Param = ""
+    source: Param = ""
+    place: Param = Field("", max_length=200, pattern=r"^[^\x00]*$",
+                         description="A Place key: the place and everything within it.")
+    event_type: Param = ""
+
+
+def filters_from(params: FilterParams) -> Filters:
+    return Filters.from_query(params.model_dump())
+
+
+def item_for(request, sha256: str, action: str = "view"):
+    from marsad.web.access import item_for as page_item_for
+
+    return page_item_for(request, sha256, action)
+
+
+def incident_for(request, code: str, action: str = "view"):
+    from marsad.web.access import incident_for as page_incident_for
+
+    return page_incident_for(request, code, action)
+
+
+@contextmanager
+def invalid_as_422():
+    """A service's refusal of a value (a date that is no date, a place that is none) is the
+    caller's mistake, answered 422 with the service's words."""
+    try:
+        yield
+    except (ValueError, LookupError, ObjectDoesNotExist) as e:
+        from marsad.incidents.service import IncidentError
+
+        if isinstance(e, IncidentError):
+            raise
+        raise HttpError(422, str(e) or _("This value is not valid.")) from e

@@ -1,0 +1,114 @@
+"""Answers built per role: dictionaries that hold a restricted field only when the
+role may read it (`full`), never model rows handed to a serializer that might
+print them all. The item parts reuse what the item pages show (web.items.present)."""
+
+from __future__ import annotations
+
+import base64
+from collections import defaultdict
+
+from marsad.access.roles import RESTRICTED_CAPTURE_FIELDS, RESTRICTED_INCIDENT_FIELDS, RESTRICTED_ITEM_FIELDS
+from marsad.access.rules import visible_incidents
+from marsad.evidence.models import Capture, Item
+from marsad.incidents.models import Incident, IncidentItem
+from marsad.incidents.service import RESTRICTED, _jsonable
+
+
+class BadCursor(ValueError):
+    pass
+
+
+# -- opaque cursors: the pages' keyset cursors, wrapped so clients do not build them --------
+
+def wrap(cursor: str | None) -> str | None:
+    return base64.urlsafe_b64encode(cursor.encode()).decode().rstrip("=") if cursor else None
+
+
+def unwrap(text: str | None) -> str:
+    if not text:
+        return ""
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+    except (ValueError, UnicodeDecodeError) as e:
+        raise BadCursor(text) from e
+
+
+# -- evidence ----------------------------------------------------------------------------
+
+def incident_codes(user, item_ids) -> dict[int, list[str]]:
+    out = defaultdict(list)
+    for item_id, code in (IncidentItem.objects.filter(item_id__in=item_ids, incident__in=visible_incidents(user))
+                          .order_by("incident__code").values_list("item_id", "incident__code")):
+        out[item_id].append(code)
+    return out
+
+
+def item_out(item: Item, full: bool, codes: list[str]) -> dict:
+    out = {name: getattr(item, name) for name in (
+        "sha256", "kind", "mime", "size", "first_seen", "captured_at_source", "width", "height", "duration_s",
+        "codec", "graphic", "analysis", "log_index")}
+    out |= {"captured_at": item.captured_at_text, "incidents": codes, "restricted_shown": full}
+    if full:
+        out |= {name: getattr(item, name) for name in RESTRICTED_ITEM_FIELDS}
+    return out
+
+
+def capture_out(row: Capture, full: bool, slugs: dict[int, str]) -> dict:
+    out = {"id": row.pk, "item": row.item.sha256, "project": slugs.get(row.project_id), "source_kind": row.source_kind,
+           "ingested_at": row.ingested_at}
+    if full:
+        out |= {name: getattr(row, name) for name in RESTRICTED_CAPTURE_FIELDS}
+    return out
+
+
+# -- incidents ---------------------------------------------------------------------------
+
+PLAIN = ("code", "title", "event_date", "event_time", "time_precision", "disorder_type", "event_type",
+         "sub_event_type", "actor1", "assoc_actor_1", "actor2", "assoc_actor_2", "civilian_targeting",
+         "location_text", "latitude", "longitude", "geo_precision", "fatalities_low", "fatalities_best",
+         "fatalities_high", "civilian_deaths_low", "civilian_deaths_best", "civilian_deaths_high", "injured",
+         "health_facility_type", "health_attack_type", "health_workers_killed", "health_workers_injured",
+         "patients_killed", "patients_injured", "notes", "grade", "grade_reason", "status", "tags", "created")
+
+
+def incident_out(incident: Incident, full: bool) -> dict:
+    out = {name: getattr(incident, name) for name in PLAIN}
+    out |= {"project": incident.project.slug, "place": incident.place.key if incident.place_id else None,
+            "assignee": incident.assignee.username if incident.assignee_id else None,
+            "merged_into": incident.merged_into.code if incident.merged_into_id else None,
+            "split_from": incident.split_from.code if incident.split_from_id else None,
+            "restricted_shown": full}
+    if full:
+        out |= {name: getattr(incident, name) for name in RESTRICTED_INCIDENT_FIELDS}
+    return out
+
+
+def history(incident: Incident, names: dict[str, str], full: bool) -> list[dict]:
+    """Every change, oldest first; a restricted field's change is left out without the
+    right, and its values are taken out of the record of the creation."""
+    out = []
+    for change in incident.changes.all():
+        new = change.new
+        if change.action == "create" and isinstance(new, dict) and not full:
+            new = {k: v for k, v in new.items() if k not in RESTRICTED}
+        elif change.field in RESTRICTED and not full:
+            continue
+        out.append({"action": change.action, "field": change.field, "old": change.old, "new": new,
+                    "evidence": change.evidence, "reason": change.reason, "at": change.at,
+                    "actor": names.get(change.actor, change.actor), "log_index": change.log_index})
+    return out
+
+
+def links(incident: Incident) -> list[dict]:
+    return [{"sha256": sha, "role": role, "added_at": at} for sha, role, at in
+            incident.links.order_by("added_at", "id").values_list("item__sha256", "role", "added_at")]
+
+
+def comments(incident: Incident) -> list[dict]:
+    return [{"id": c.pk, "author": c.author.username if c.author_id else None, "body": c.body,
+             "attachments": [a.sha256 for a in c.attachments.all()], "at": c.at, "log_index": c.log_index}
+            for c in incident.comments.select_related("author").prefetch_related("attachments")]
+
+
+def jsonable_seen(seen: dict | None) -> dict | None:
+    return None if seen is None else {k: _jsonable(v) for k, v in seen.items()}
