@@ -80,3 +80,26 @@ def test_project_item_counts_follow_holdings(db):
     service.hold(project.pk, items[1:5])  # two already held: counted once
     project.refresh_from_db()
     assert project.item_count == 5 == project.project_items.count()
+
+
+def test_suggestion_reasons_read_only_the_incidents_projects_sightings():
+    """The same bytes reached two projects: one project's post text (a place, a time) must not
+    show in the other's suggestion reasons."""
+    import datetime as dt
+
+    from marsad.evidence.models import Capture
+    from marsad.incidents.suggest import evidence_of
+
+    actor = "actor:test"
+    ours, theirs = (service.add_project(n, n.lower(), actor=actor) for n in ("Ours", "Theirs"))
+    item = _item(99)
+    service.hold(ours.pk, [item])
+    service.hold(theirs.pk, [item])
+    posted = dt.datetime(2019, 5, 5, 12, tzinfo=dt.UTC)
+    Capture.objects.create(item=item, project=theirs, source_kind="telegram", sighting_key="k-theirs",
+                           original_path="x.mp4", original_name="x.mp4", ingested_at=timezone.now(),
+                           ingested_by=actor, text="قصف على كفرنبل", posted_at=posted, log_index=20_001)
+    assert evidence_of(item).times, "the whole item's evidence reads every sighting"
+    mine = evidence_of(item, ours.pk)
+    assert not mine.times and not mine.places, "another project's post time and place leaked into ours"
+    assert evidence_of(item, theirs.pk).times

@@ -20,7 +20,9 @@ def _local(moment: datetime) -> datetime:
     return moment.astimezone(LOCAL).replace(tzinfo=None) if moment.tzinfo else moment
 
 
-def evidence_of(item: Item) -> Evidence:
+def evidence_of(item: Item, project_id: int | None = None) -> Evidence:
+    """What an item says about when and where; `project_id`: read only that project's sightings
+    (another project's post texts and times are its own, even of the same bytes)."""
     from marsad.matching.models import CopyLink
     from marsad.matching.service import cluster
 
@@ -30,7 +32,8 @@ def evidence_of(item: Item) -> Evidence:
         ev.times.append((_local(item.captured_at), "capture metadata", 0.5 if item.tz_known else 3.0))
     if item.gps_lat is not None:
         ev.gps = (item.gps_lat, item.gps_lon)
-    for capture in item.captures.all():
+    captures = item.captures.all() if project_id is None else item.captures.filter(project_id=project_id)
+    for capture in captures:
         posted = capture.posted_at
         if posted:
             # A post follows its event by the hours a phone, a connection or a channel takes.

@@ -65,7 +65,7 @@ def suggestions(incident: Incident, user, limit: int = 5) -> list[Found]:
     view, g = view_of(incident), places.gazetteer()
     found = []
     for item in _candidates(incident, user):
-        s = score(evidence_of(item), view, g)
+        s = score(evidence_of(item, incident.project_id), view, g)
         if s.score >= SUGGEST_AT:
             found.append(Found(item, s.score, s.explain()))
     return sorted(found, key=lambda f: (-f.score, f.item.sha256))[:limit]
@@ -73,7 +73,7 @@ def suggestions(incident: Incident, user, limit: int = 5) -> list[Found]:
 
 def reason_for(incident: Incident, item: Item) -> str:
     """The suggestion's reasons, recorded with the link when a person accepts it."""
-    s = score(evidence_of(item), view_of(incident), places.gazetteer())
+    s = score(evidence_of(item, incident.project_id), view_of(incident), places.gazetteer())
     if s.score >= SUGGEST_AT:
         return f"accepted suggestion: {s.explain()}"
     return "linked by hand (not among the suggestions)"
