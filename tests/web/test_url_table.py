@@ -37,9 +37,12 @@ TABLE = {
     "incidents:comment": ("post", "incident", ORIGINAL, 404),
     "upload:form": ("get", None, EDIT, 200), "upload:result": ("get", None, EDIT, 200),
     "upload:links_submit": ("post", None, EDIT, None), "upload:links": ("get", None, EDIT, 200),
+    "search:page": ("get", None, EVERYONE, 200),
     "tus_collection": ("post", None, EDIT, None), "tus_upload": ("patch", "upload", EDIT, None),
+    "explore:map": ("get", None, EVERYONE, 200), "explore:map_data": ("get", None, EVERYONE, 200),
+    "explore:timeline": ("get", None, EVERYONE, 200), "explore:tiles": ("get", None, EVERYONE, 404),
 }
-SKIP = {"admin", "account", "mfa", "None"}  # Django's admin and allauth's own pages: their own tests
+SKIP = {"admin", "account", "mfa", "None", "api"}  # the admin, allauth's pages, the API (tests/api): their own tests
 
 
 def _names(patterns, namespace=None):

@@ -1,20 +1,295 @@
-"""Search queries (placeholder until the full-text index lands): the interface the
-shared filter (marsad.incidents.filters) calls."""
+"""Searching the index: what the search page, the API, the CLI and the shared filter
+(marsad.incidents.filters) call.
+
+Who may read a row is decided in SQL from access.rules (projects_where "view" and
+"view_restricted"), before anything is ranked or counted. A search reads at most
+CAP matching rows, newest first, straight from the full-text index; ranking,
+grouping per object and highlighting happen in Python on those rows only, so both
+databases rank and highlight the same rows the same way."""
 
 from __future__ import annotations
 
-from django.db.models import Q
+import base64
+import dataclasses
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.db import connection, transaction
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet
+
+from .models import SearchEntry
+from .normalise import Query, highlight, query
+
+Kind = SearchEntry.Kind
+CAP = 1000  # matching rows read per search; more shows as "1000+"
+INCIDENT_KINDS = (Kind.INCIDENT, Kind.COMMENT)
+ITEM_KINDS = (Kind.ITEM, Kind.CAPTURE)
+
+
+class Matches(Func):
+    """The row's normalised text holds every query word: FTS5 on SQLite, the GIN-indexed
+    tsvector column on PostgreSQL."""
+
+    output_field = BooleanField()
+
+    def __init__(self, q: Query):
+        super().__init__(F("id"), F("norm"))
+        self.q = q
+
+    def as_sql(self, compiler, connection, **extra):
+        id_sql, id_params = compiler.compile(self.source_expressions[0])
+        norm_sql, norm_params = compiler.compile(self.source_expressions[1])
+        if connection.vendor == "sqlite":
+            return (f"{id_sql} IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)",
+                    [*id_params, self.q.fts5()])
+        # tsv: the generated column to_tsvector('simple', norm) (migration 0002), beside norm.
+        tsv_sql = norm_sql[: -len('"norm"')] + '"tsv"'
+        return f"{tsv_sql} @@ to_tsquery('simple', %s)", [*norm_params, self.q.tsquery()]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Projects whose rows one may read; None: every project (the workspace owner at the CLI)."""
+
+    view: tuple[int, ...] | None
+    restricted: tuple[int, ...] | None
+
+    @classmethod
+    def of(cls, user) -> Scope:
+        from marsad.access.rules import projects_where
+
+        return cls(tuple(projects_where(user, "view")), tuple(projects_where(user, "view_restricted")))
+
+    @classmethod
+    def everything(cls, project_id: int | None = None) -> Scope:
+        return cls(None, None) if project_id is None else cls((project_id,), (project_id,))
+
+    def q(self) -> Q:
+        from marsad.access.models import ProjectItem
+
+        def held(projects):
+            return Exists(ProjectItem.objects.filter(item_id=OuterRef("item_id"), project_id__in=projects))
+
+        if self.view is None:
+            return Q()
+        if not self.view:
+            return Q(kind=Kind.PLACE)
+        return (Q(kind=Kind.PLACE)
+                | Q(kind__in=[Kind.INCIDENT, Kind.COMMENT, Kind.CAPTURE], restricted=False, project_id__in=self.view)
+                | Q(kind__in=[Kind.INCIDENT, Kind.COMMENT, Kind.CAPTURE], restricted=True,
+                    project_id__in=self.restricted)
+                | Q(held(self.view), kind=Kind.ITEM, restricted=False)
+                | Q(held(self.restricted), kind=Kind.ITEM, restricted=True))
+
+
+def entries(scope: Scope, text: str | Query) -> QuerySet[SearchEntry]:
+    """Index rows matching `text` that `scope` may read."""
+    q = text if isinstance(text, Query) else query(text)
+    if not q:
+        return SearchEntry.objects.none()
+    return SearchEntry.objects.filter(Matches(q)).filter(scope.q())
 
 
 def incidents_matching(user, text: str):
-    """A queryset of incident ids whose searchable text (as the user may read it) matches `text`."""
-    from marsad.access.rules import visible_incidents
-
-    return visible_incidents(user).filter(Q(title__icontains=text)).values("pk")
+    """Incident ids whose searchable text (as the user may read it) matches `text`."""
+    return entries(Scope.of(user), text).filter(kind__in=INCIDENT_KINDS).values("incident_id")
 
 
 def items_matching(user, text: str):
-    """A queryset of item ids whose searchable text (as the user may read it) matches `text`."""
-    from marsad.access.rules import visible_items
+    """Item ids whose searchable text (as the user may read it) matches `text`."""
+    return entries(Scope.of(user), text).filter(kind__in=ITEM_KINDS).values("item_id")
 
-    return visible_items(user).none().values("pk")
+
+# -- the search proper -----------------------------------------------------------------------
+
+@dataclass
+class Hit:
+    kind: str  # incident | comment | item | capture | place
+    key: str  # incident code, item sha256 or place key
+    title: str
+    snippet_html: str  # escaped, the matching words in <mark>
+    rank: float
+    project: str | None  # project slug; None for places and items (held by projects, not of one)
+    url_name: str
+    url_args: tuple = ()
+    url_query: str = ""  # "place=…" for a place: the incidents there
+    url_fragment: str = ""
+    field: str = ""  # which field matched best (title, notes, text, …)
+    title_ar: str = ""  # a place's Arabic name
+
+    def url(self) -> str:
+        """The path, with the active language's prefix."""
+        from django.urls import reverse
+
+        return (reverse(self.url_name, args=self.url_args) + (f"?{self.url_query}" if self.url_query else "")
+                + (f"#{self.url_fragment}" if self.url_fragment else ""))
+
+
+@dataclass
+class SearchPage:
+    hits: list[Hit] = field(default_factory=list)
+    next: str | None = None
+    total: int = 0
+    capped: bool = False  # more rows matched than were read: total is at least this
+
+    @property
+    def total_text(self) -> str:
+        return f"{self.total}+" if self.capped else str(self.total)
+
+
+@dataclass
+class _Group:
+    kind: str
+    object_id: int
+    best: SearchEntry
+    score: float
+    fields: int
+    newest: int
+
+
+def _score(entry: SearchEntry, q: Query) -> float:
+    tokens = set(entry.norm.split())
+    exact = all(t in tokens for t in q.tokens)
+    return entry.weight * (1.0 if exact else 0.8)
+
+
+def _groups(rows: list[SearchEntry], q: Query) -> list[_Group]:
+    groups: dict[tuple[str, int], _Group] = {}
+    for row in rows:
+        score = _score(row, q)
+        group = groups.get((row.kind, row.object_id))
+        if group is None:
+            groups[(row.kind, row.object_id)] = _Group(row.kind, row.object_id, row, score, 1, row.pk)
+            continue
+        group.fields += 1
+        group.newest = max(group.newest, row.pk)
+        if (score, row.pk) > (group.score, group.best.pk):
+            group.best, group.score = row, score
+    for group in groups.values():
+        group.score = round(group.score + 0.5 * (group.fields - 1), 3)  # matched in several fields
+    return sorted(groups.values(), key=lambda g: (-g.score, -g.newest))
+
+
+def _cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o{offset}".encode()).decode().rstrip("=")
+
+
+def _offset(after: str | None) -> int:
+    if not after:
+        return 0
+    try:
+        raw = base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)).decode()
+        return max(0, int(raw[1:])) if raw.startswith("o") else 0
+    except (ValueError, UnicodeDecodeError):
+        return 0
+
+
+def _narrowed(rows: QuerySet, user, filters) -> QuerySet:
+    """Incident and item rows narrowed by the shared filter (its text aside); places
+    belong to no project, date or status, so a filter leaves them out. The filter is
+    asked of each row's own incident or item (EXISTS), not of every incident first:
+    the rows are already few, and already limited to what the user may read."""
+    from marsad.evidence.models import Item
+    from marsad.incidents.models import Incident
+
+    chosen = dataclasses.replace(filters, q="")
+    if not chosen.active:
+        return rows
+    incident = chosen.apply(Incident.objects.filter(pk=OuterRef("incident_id")), user)
+    item = chosen.apply_items(Item.objects.filter(pk=OuterRef("item_id")), user)
+    return rows.filter(Q(Exists(incident), kind__in=INCIDENT_KINDS) | Q(Exists(item), kind__in=ITEM_KINDS))
+
+
+def _rows(scope: Scope, q: Query, user, filters, kinds) -> list[SearchEntry]:
+    rows = entries(scope, q)
+    if kinds:
+        rows = rows.filter(kind__in=list(kinds))
+    if filters is not None:
+        rows = _narrowed(rows, user, filters)
+    fields_ = ("id", "kind", "object_id", "field", "incident_id", "item_id", "project_id", "weight", "norm")
+    newest = rows.only(*fields_).order_by("-id")[:CAP + 1]
+    if connection.vendor != "postgresql":
+        return list(newest)  # FTS5 hands rows over newest first and stops at the limit
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")  # compiling costs more (~150 ms) than these queries take
+        if _common(rows, cursor):
+            # A word most readable rows hold: walking the newest rows (primary key, backwards)
+            # and testing each stops after CAP matches, where the GIN bitmap would visit every
+            # matching row first. The planner cannot tell (prefix matches are estimated blindly).
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        return list(newest)
+
+
+PROBE = 5000
+
+
+def _common(rows: QuerySet, cursor) -> bool:
+    """Whether at least PROBE readable rows match, read through the GIN index (stopping at PROBE)."""
+    cursor.execute("SET LOCAL enable_seqscan = off")
+    cursor.execute("SET LOCAL enable_indexscan = off")
+    sql, params = rows.values("id").order_by()[:PROBE].query.sql_with_params()
+    cursor.execute(f"SELECT count(*) FROM ({sql}) AS found", params)
+    common = cursor.fetchone()[0] >= PROBE
+    cursor.execute("SET LOCAL enable_seqscan = on")
+    cursor.execute("SET LOCAL enable_indexscan = on")
+    return common
+
+
+def search(user, text: str, *, filters=None, kinds=None, limit: int = 50, after: str | None = None,
+           scope: Scope | None = None) -> SearchPage:
+    """Ranked hits for `text` that `user` may read, combined with the shared filter
+    (`filters`: a marsad.incidents.filters.Filters) and limited to `kinds`. `after` is
+    the `next` of the page before. `scope` replaces the user's projects (the CLI)."""
+    q = query(text)
+    if not q:
+        return SearchPage()
+    scope = scope or Scope.of(user)
+    rows = _rows(scope, q, user, filters, kinds)
+    capped = len(rows) > CAP
+    groups = _groups(rows[:CAP], q)
+    start = _offset(after)
+    chosen = groups[start:start + limit]
+    nxt = _cursor(start + limit) if start + limit < len(groups) else None
+    return SearchPage(_hits(chosen, q), nxt, len(groups), capped)
+
+
+def _hits(groups: list[_Group], q: Query) -> list[Hit]:
+    from marsad.access.models import Project
+    from marsad.evidence.models import Item
+    from marsad.incidents.models import Incident, Place
+
+    texts = dict(SearchEntry.objects.filter(pk__in=[g.best.pk for g in groups]).values_list("pk", "text"))
+    incident_ids = {g.best.incident_id for g in groups if g.kind in INCIDENT_KINDS}
+    incidents = {i.pk: i for i in Incident.objects.filter(pk__in=incident_ids).only("code", "title", "project_id")}
+    item_ids = {g.best.item_id for g in groups if g.kind in ITEM_KINDS}
+    items = dict(Item.objects.filter(pk__in=item_ids).values_list("pk", "sha256"))
+    kinds = dict(Item.objects.filter(pk__in=item_ids).values_list("pk", "kind"))
+    places = {p.pk: p for p in Place.objects.filter(pk__in=[g.object_id for g in groups if g.kind == Kind.PLACE])}
+    slugs = dict(Project.objects.values_list("pk", "slug"))
+    out = []
+    for g in groups:
+        e = g.best
+        snippet = highlight(texts.get(e.pk, ""), q)
+        common = {"kind": g.kind, "snippet_html": snippet, "rank": g.score, "field": e.field,
+                  "project": slugs.get(e.project_id)}
+        if g.kind in INCIDENT_KINDS:
+            incident = incidents.get(e.incident_id)
+            if incident is None:
+                continue
+            out.append(Hit(key=incident.code, title=incident.title or incident.code, url_name="incidents:detail",
+                           url_args=(incident.code,), url_fragment="comments" if g.kind == Kind.COMMENT else "",
+                           **common))
+        elif g.kind in ITEM_KINDS:
+            sha = items.get(e.item_id)
+            if sha is None:
+                continue
+            out.append(Hit(key=sha, title=f"{kinds[e.item_id]} {sha[:12]}", url_name="items:detail", url_args=(sha,),
+                           **common))
+        else:
+            place = places.get(g.object_id)
+            if place is None:
+                continue
+            out.append(Hit(key=place.key, title=place.name, title_ar=place.name_ar, url_name="incidents:list",
+                           url_query=urlencode({"place": place.key}), **common))
+    return out

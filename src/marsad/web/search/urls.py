@@ -1,2 +1,9 @@
+"""search page family."""
+from django.urls import path
+
+from . import views
+
 app_name = "search"
-urlpatterns = []
+urlpatterns = [
+    path("", views.page, name="page"),
+]
