@@ -69,7 +69,7 @@ PAGES = [
     ("timeline_day", "timeline, one day by hour", "explore:timeline", "day"),
     ("api_incidents", "API incidents list", "api", "/api/v1/incidents"),
     ("api_items", "API items list", "api", "/api/v1/items"),
-    ("api_search", "API search", "api", "/api/v1/search?q=%D9%82%D8%B5%D9%81"),
+    ("api_search", "API search", "api", "/api/v1/search?text=%D9%82%D8%B5%D9%81"),
 ]
 WORDS_COMMON = ["قصف", "غارة", "مشفى", "Shelling", "airstrike", "school", "الدفاع المدني", "قَصْفٌ"]
 WORDS_RARE = ["(12345)", "(777777)", "Kafranbel market", "براميل معرة", "survivors rubble Ariha"]
@@ -126,10 +126,17 @@ def prepare(args) -> tuple[Path, dict]:
     t0 = time.perf_counter()
     filled = fill(args.items, args.incidents, project_id=project.pk, other_project_id=other.pk, actor=actor,
                   assignee_id=user.pk, picks=args.picks, seed=args.seed)
-    seconds = dict(filled.seconds, analyze=analyze(), total=0.0)
+    from webload.fill import fill_search
+
+    searched = fill_search()
+    filled.rows["search_entries"] = searched["search_entries"]
+    seconds = dict(filled.seconds, search_index=searched["seconds"], analyze=analyze(), total=0.0)
     seconds["total"] = time.perf_counter() - t0
+    from marsad.api import tokens
+
+    api_token = tokens.create(user, project, "read", actor=actor, name="bench").secret
     state = {"items": args.items, "incidents": args.incidents, "database_url": args.database_url,
-             "username": username, "password": password,
+             "username": username, "password": password, "api_token": api_token,
              "item_shas": filled.item_shas, "incident_codes": filled.incident_codes, "rows": filled.rows,
              "fill_seconds": {k: round(v, 1) for k, v in seconds.items()}}
     state_file.write_text(json.dumps(state))
@@ -179,8 +186,7 @@ def page_paths(session: drive.Session, state: dict, args) -> dict[str, dict]:
             elif varies == "year":
                 entry["paths"] = [f"{entry['paths'][0]}?date_from={y}-01-01&date_to={y}-12-31" for y in (2018, 2019)]
             elif varies == "day":
-                entry["paths"] = [f"{entry['paths'][0]}?date_from=2019-0{m}-1{d}&date_to=2019-0{m}-1{d}"
-                                  for m in range(1, 10) for d in range(0, 10)]
+                entry["paths"] = [f"{entry['paths'][0]}?day=2019-0{m}-1{d}" for m in range(1, 10) for d in range(0, 10)]
             elif varies == "kind":
                 status, _, html = session.get(entry["paths"][0])
                 if args.kind_param not in drive.Page(html).controls:
@@ -201,16 +207,17 @@ def cursor_paths(path: str, shas: list[str]) -> tuple[list[str], str]:
     return [f"{path}?after={urllib.parse.quote(cursor(i))}" for i in Item.objects.filter(sha256__in=shas)], ""
 
 
-def check(session: drive.Session, entry: dict) -> None:
+def check(session: drive.Session, entry: dict, state: dict) -> None:
     """A page that does not answer 200 to the logged-in user is not loaded (a redirect would look fast)."""
-    status, final, html = session.get(entry["paths"][0])
+    headers = {"Authorization": f"Bearer {state['api_token']}"} if entry.get("api") else {}
+    status, final, html = session.get(entry["paths"][0], headers)
     if status != 200 or "/accounts/login/" in final:
         entry["note"] = (entry["note"] + "; " if entry["note"] else "") + f"answered {status} at {final}"
         entry["paths"] = []
     entry["kib"] = round(len(html.encode()) / 1024, 1)
 
 
-def profile(pages: dict[str, dict], username: str) -> None:
+def profile(pages: dict[str, dict], username: str, api_token: str) -> None:
     """Each page once in-process: its SQL queries and the slowest of them."""
     from django.contrib.auth import get_user_model
     from django.db import connection
@@ -224,10 +231,11 @@ def profile(pages: dict[str, dict], username: str) -> None:
         if not entry["paths"]:
             continue
         path = entry["paths"][0]
-        client.get(path)
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {api_token}"} if entry.get("api") else {}
+        client.get(path, **headers)
         with CaptureQueriesContext(connection) as ctx:
             t0 = time.perf_counter()
-            client.get(path)
+            client.get(path, **headers)
             wall = time.perf_counter() - t0
         queries = [(float(q["time"]) * 1000, q["sql"]) for q in ctx.captured_queries]
         selects = sorted((q for q in queries if q[1].lstrip().upper().startswith("SELECT")), reverse=True)
@@ -336,8 +344,8 @@ def main() -> None:
         pages = page_paths(session, state, args)
         for entry in pages.values():
             if entry["paths"]:
-                check(session, entry)
-        profile(pages, state["username"])
+                check(session, entry, state)
+        profile(pages, state["username"], state["api_token"])
         for key, entry in pages.items():
             result["pages"][key] = entry
             if not entry["paths"]:
@@ -345,8 +353,9 @@ def main() -> None:
                 continue
             entry["load_average_before"] = round(os.getloadavg()[0], 2)
             print(f"{entry['label']}: {args.users} users for {args.duration} s ...", flush=True)
-            entry["load"] = drive.run_wrk(wrk, server.base, entry["paths"], session.cookie(), args.users,
-                                          args.duration)
+            entry["load"] = drive.run_wrk(wrk, server.base, entry["paths"], "" if entry.get("api") else session.cookie(),
+                                          args.users, args.duration,
+                                          f"Bearer {state['api_token']}" if entry.get("api") else "")
             ok = set(entry["load"]["statuses"]) == {"200"} and not entry["load"]["errors"]
             entry["meets_target"] = ok and entry["load"]["p95"] < TARGET_P95_MS
             if not entry["meets_target"] and entry.get("profile", {}).get("slowest"):

@@ -99,11 +99,11 @@ class Session:
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
 
-    def get(self, path: str) -> tuple[int, str, str]:
+    def get(self, path: str, headers: dict | None = None) -> tuple[int, str, str]:
         """(status, final path, text); errors come back as their status, not raised."""
         url = urllib.parse.urljoin(self.base, path)
         try:
-            with self.opener.open(url, timeout=120) as r:
+            with self.opener.open(urllib.request.Request(url, headers=headers or {}), timeout=120) as r:
                 return r.status, urllib.parse.urlsplit(r.url)._replace(scheme="", netloc="").geturl(), r.read().decode()
         except urllib.error.HTTPError as e:
             return e.code, path, e.read().decode(errors="replace")

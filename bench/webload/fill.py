@@ -329,3 +329,31 @@ def analyze() -> float:
     with connection.cursor() as cur:
         cur.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     return time.perf_counter() - t0
+
+
+def fill_search() -> dict[str, float]:
+    """The search index for what fill() wrote, built by marsad.search's own builders (the same
+    rows `marsad search reindex` writes) and written in bulk: reindex reads object by object."""
+    from types import SimpleNamespace
+
+    from marsad.evidence.models import Capture, Item
+    from marsad.incidents.models import Incident
+    from marsad.search import index
+    from marsad.search.models import SearchEntry
+
+    columns = ["kind", "object_id", "field", "incident_id", "item_id", "project_id", "restricted", "weight", "text",
+               "norm"]
+
+    def entries():
+        # Places are indexed already: the gazetteer was loaded through the ORM, whose signals index it.
+        for row in Item.objects.values("id", "kind", "mime", "codec", "make", "model").order_by("pk").iterator(20_000):
+            yield from index.item_entries(SimpleNamespace(pk=row["id"], **row), {})
+        for row in Capture.objects.values("id", "item_id", "project_id", "text", "source_details", "channel",
+                                          "original_name", "url").order_by("pk").iterator(20_000):
+            yield from index.capture_entries(SimpleNamespace(pk=row["id"], **row))
+        for incident in Incident.objects.select_related("place").order_by("pk").iterator(5000):
+            yield from index.incident_entries(incident)
+
+    t0 = time.perf_counter()
+    n = Writer().write(SearchEntry, columns, (tuple(getattr(e, c) for c in columns) for e in entries()))
+    return {"search_entries": n, "seconds": time.perf_counter() - t0}

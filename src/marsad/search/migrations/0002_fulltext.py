@@ -21,7 +21,7 @@ SQLITE = [
 SQLITE_REVERSE = ["DROP TRIGGER search_fts_update", "DROP TRIGGER search_fts_delete",
                   "DROP TRIGGER search_fts_insert", "DROP TABLE search_fts"]
 # Stored, not an expression index: a search that walks the newest rows tests each row's
-# tsvector, and computing it from `norm` every time costs ten times more (selfcheck_perf.py).
+# tsvector, and computing it from `norm` every time costs ten times more (bench/search_index.py).
 POSTGRES = [f"ALTER TABLE {TABLE} ADD COLUMN tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, norm)) STORED",
             f"CREATE INDEX search_entry_tsv ON {TABLE} USING gin (tsv)"]
 POSTGRES_REVERSE = ["DROP INDEX search_entry_tsv", f"ALTER TABLE {TABLE} DROP COLUMN tsv"]

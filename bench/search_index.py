@@ -1,7 +1,8 @@
-"""A quick timing self-check of search (not a test; bench/web.py holds the benchmark).
+"""Search alone, without the web server: index rows written directly, queries timed in-process
+(bench/web.py measures the search page under load).
 
-    python tests/search/selfcheck_perf.py [ENTRIES]            # SQLite
-    DATABASE_URL=postgres://… python tests/search/selfcheck_perf.py [ENTRIES]
+    python bench/search_index.py [ENTRIES]            # SQLite
+    DATABASE_URL=postgres://… python bench/search_index.py [ENTRIES]
 
 Makes a throw-away workspace (and PostgreSQL database), writes ENTRIES index rows
 (default 200,000: incidents, comments, items and captures over three projects, words
