@@ -73,7 +73,8 @@ def place_list(request, q: Words = "", after: str = "", limit: Limit = 50):
         keys = [o.key for o in candidates(q, limit=min(limit, 50))]
         rows = {p.key: p for p in Place.objects.filter(key__in=keys)}
         found = [rows[k] for k in keys if k in rows]
-        return {"places": [_place_out(p, _parents(found)) for p in found], "next": None}
+        parents = _parents(found)  # one query for the page, not one per place
+        return {"places": [_place_out(p, parents) for p in found], "next": None}
     cursor = present.unwrap(after)
     if cursor and not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 18):
         raise present.BadCursor(after)

@@ -34,10 +34,11 @@ OUR_COLUMNS = [
 COLUMNS = ACLED_COLUMNS + OUR_COLUMNS
 
 
-def _sources(links: list[IncidentItem]) -> str:
+def _sources(links: list[IncidentItem], project_id: int) -> str:
     kinds: Counter = Counter()
     for link in links:
-        capture = link.item.captures.order_by("ingested_at").first()
+        # The incident's own project's sighting: another project's source is not ours to describe.
+        capture = link.item.captures.filter(project_id=project_id).order_by("ingested_at").first()
         origin = {"telegram": "Telegram", "web": "the web", "webarchive": "a web archive", "linklist": "the web"}.get(
             capture.source_kind if capture else "", "files")
         kinds[(link.item.kind, origin)] += 1
@@ -74,7 +75,7 @@ def row(incident: Incident, g: Gazetteer | None = None) -> dict[str, Any]:
         "latitude": incident.latitude,
         "longitude": incident.longitude,
         "geo_precision": incident.geo_precision,
-        "source": _sources(links),
+        "source": _sources(links, incident.project_id),
         "source_scale": "",
         "notes": incident.notes,
         "fatalities": incident.fatalities_best,

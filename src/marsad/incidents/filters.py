@@ -54,7 +54,9 @@ class Filters:
 
     @classmethod
     def from_query(cls, query) -> Filters:
-        return cls(**{f.name: " ".join(str(query.get(f.name, "") or "").split())[:200] for f in fields(cls)})
+        # NUL goes: PostgreSQL refuses it in a text parameter (a 500 on every page that filters).
+        return cls(**{f.name: " ".join(str(query.get(f.name, "") or "").replace("\x00", "").split())[:200]
+                      for f in fields(cls)})
 
     # --- incidents -------------------------------------------------------------------------
     def apply(self, incidents: QuerySet, user) -> QuerySet:

@@ -23,14 +23,16 @@ checks it against, and an entry-by-entry log keeps each change provable on its o
 The event's position in this log is new; its original position is in history.json
 (`source_log_index`), provable against the exporting log's checkpoint in the manifest.
 
-Incident codes are kept when free in this workspace. A code already taken is given the
-next free code, and the mapping (old → new) is returned, printed, and recorded in the
-import event; history values that name other incidents keep the original codes (they
-are the record as it was) and are read through that mapping."""
+Incident codes are kept when free in this workspace. A code already taken, or one no
+page could link to (a "/" in it, say), is given the next free code, and the mapping
+(old → new) is returned, printed, and recorded in the import event; history values that
+name other incidents keep the original codes (they are the record as it was) and are
+read through that mapping."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +59,9 @@ from marsad.incidents.models import Comment, GradeApproval, Incident, IncidentCh
 from . import bundle
 from .bundle import BundleError
 from .project_zip import incident_fields
+
+# A code kept as it came must make a URL (incidents:detail) and fit the column; others are renumbered.
+CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
 
 
 class ImportFailed(BundleError):
@@ -96,6 +101,8 @@ def _check(b: bundle.Bundle) -> None:
     bundle.require_keys("items.json", b.doc("items.json"), ["sha256"])
     bundle.require_keys("captures.json", b.doc("captures.json"), ["sha256", "source_kind"])
     codes = [i["code"] for i in b.doc("incidents.json")]
+    if not all(isinstance(c, str) for c in codes):
+        raise ImportFailed("incidents.json: an incident's code is not text")
     if len(set(codes)) != len(codes):
         raise ImportFailed("incidents.json: two incidents share a code")
     known = set(codes)
@@ -120,9 +127,10 @@ def _check(b: bundle.Bundle) -> None:
 
 
 def _codes(codes: list[str]) -> dict[str, str]:
-    """Original code -> code here: kept when free, else the next free SYR number."""
-    taken = set(Incident.objects.filter(code__in=codes).values_list("code", flat=True))
-    mapping = {c: c for c in codes if c not in taken}
+    """Original code -> code here: kept when free and of a code's shape, else the next free SYR number."""
+    shaped = [c for c in codes if CODE.fullmatch(c)]
+    taken = set(Incident.objects.filter(code__in=shaped).values_list("code", flat=True))
+    mapping = {c: c for c in shaped if c not in taken}
     number = Incident.objects.aggregate(n=Max("id"))["n"] or 0
     for code in codes:
         if code in mapping:

@@ -319,12 +319,14 @@ def cluster(item: Item) -> list[Item]:
     return list(Item.objects.filter(pk__in=cluster_ids({item.pk})))
 
 
-def earliest_time(item: Item) -> tuple[Any, str]:
-    """The earliest trustworthy time of an item, and where it comes from."""
+def earliest_time(item: Item, projects: list[int] | None = None) -> tuple[Any, str]:
+    """The earliest trustworthy time of an item, and where it comes from; `projects`: read post
+    times only from those projects' sightings (a post time is a restricted capture field)."""
     options = []
     if item.captured_at:
         options.append((item.captured_at, f"capture metadata ({item.captured_at_source})"))
-    posted = item.captures.exclude(posted_at=None).order_by("posted_at").first()
+    captures = item.captures.all() if projects is None else item.captures.filter(project_id__in=projects)
+    posted = captures.exclude(posted_at=None).order_by("posted_at").first()
     if posted:
         options.append((posted.posted_at, f"source post time ({posted.channel or posted.url or 'source'})"))
     return min(options, key=lambda o: o[0]) if options else (None, "no trustworthy time")

@@ -197,7 +197,20 @@ def _narrowed(rows: QuerySet, user, filters) -> QuerySet:
         return rows
     incident = chosen.apply(Incident.objects.filter(pk=OuterRef("incident_id")), user)
     item = chosen.apply_items(Item.objects.filter(pk=OuterRef("item_id")), user)
-    return rows.filter(Q(Exists(incident), kind__in=INCIDENT_KINDS) | Q(Exists(item), kind__in=ITEM_KINDS))
+    rows = rows.filter(Q(Exists(incident), kind__in=INCIDENT_KINDS) | Q(Exists(item), kind__in=ITEM_KINDS))
+    # A capture is one project's sighting: its text shows under that project and its own source
+    # only (the item may be held by another project too, or have come from another source).
+    if chosen.project:
+        from marsad.access.models import Project
+
+        rows = rows.exclude(Q(kind=Kind.CAPTURE) & ~Q(project_id__in=Project.objects.filter(slug=chosen.project)
+                                                          .values("pk")))
+    if chosen.source:
+        from marsad.evidence.models import Capture
+
+        rows = rows.exclude(Q(kind=Kind.CAPTURE) & ~Q(Exists(Capture.objects.filter(
+            pk=OuterRef("object_id"), source_kind=chosen.source))))
+    return rows
 
 
 def _rows(scope: Scope, q: Query, user, filters, kinds) -> list[SearchEntry]:
@@ -218,7 +231,12 @@ def _rows(scope: Scope, q: Query, user, filters, kinds) -> list[SearchEntry]:
             # matching row first. The planner cannot tell (prefix matches are estimated blindly).
             cursor.execute("SET LOCAL enable_bitmapscan = off")
             cursor.execute("SET LOCAL enable_seqscan = off")
-        return list(newest)
+        try:
+            return list(newest)
+        finally:
+            # Inside a caller's transaction SET LOCAL would last until it ends: put them back now.
+            for setting in ("jit", "enable_bitmapscan", "enable_seqscan"):
+                cursor.execute(f"SET LOCAL {setting} TO DEFAULT")
 
 
 PROBE = 5000

@@ -9,6 +9,7 @@ their own; `svg` writes the bars."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from django.utils.translation import ngettext
 from marsad.incidents.filters import _date
 
 MAX_DAYS = 400  # longer periods are drawn by month
+MAX_MONTHS = 600  # bars at most: fifty years by month
 WIDTH, TOP, BOTTOM, GAP = 1000.0, 120.0, 56.0, 18.0
 
 
@@ -41,20 +43,39 @@ class Bucket:
     bars: dict = field(default_factory=dict)
 
 
-def period(filters, incidents: QuerySet, items: QuerySet) -> tuple[dt.date, dt.date] | None:
-    """The filter's dates, else the span of the incidents' and the evidence's dates."""
-    start, end = _date(filters.date_from), _date(filters.date_to)
-    if start and end:
-        return (start, end) if start <= end else (end, start)
+def _span(incidents: QuerySet, items: QuerySet) -> tuple[dt.date | None, dt.date | None]:
+    """The first and last day of the incidents' and the evidence's dates."""
     span = incidents.aggregate(a=Min("event_date"), b=Max("event_date"))
     seen = items.aggregate(a=Min("captured_at"), b=Max("captured_at"))
     firsts = [d for d in (span["a"], seen["a"] and seen["a"].astimezone(dt.UTC).date()) if d]
     lasts = [d for d in (span["b"], seen["b"] and seen["b"].astimezone(dt.UTC).date()) if d]
-    start = start or (min(firsts) if firsts else None)
-    end = end or (max(lasts) if lasts else None)
+    return (min(firsts) if firsts else None), (max(lasts) if lasts else None)
+
+
+def _months(start: dt.date, end: dt.date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def period(filters, incidents: QuerySet, items: QuerySet) -> tuple[dt.date, dt.date] | None:
+    """The filter's dates, else the span of the incidents' and the evidence's dates. A
+    period of more than MAX_MONTHS (a filter may name the year 1 or 9999) is narrowed to
+    the records inside it, and then, if still too long, to its last MAX_MONTHS months."""
+    start, end = _date(filters.date_from), _date(filters.date_to)
+    if not (start and end):
+        first, last = _span(incidents, items)
+        start, end = start or first, end or last
     if not start or not end:
         return None
-    return (start, end) if start <= end else (end, start)
+    start, end = min(start, end), max(start, end)
+    if _months(start, end) > MAX_MONTHS:
+        first, last = _span(incidents.filter(event_date__gte=start, event_date__lte=end),
+                            items.filter(captured_at__gte=dt.datetime.combine(start, dt.time.min, dt.UTC),
+                                         captured_at__lte=dt.datetime.combine(end, dt.time.max, dt.UTC)))
+        start, end = first or start, last or end
+    if _months(start, end) > MAX_MONTHS:
+        year, month = divmod(end.year * 12 + end.month - MAX_MONTHS, 12)
+        start = max(start, dt.date(year, month + 1, 1))
+    return start, end
 
 
 def day_counts(incidents: QuerySet, items: QuerySet, start: dt.date, end: dt.date):
@@ -84,17 +105,17 @@ def buckets_by_day(start: dt.date, end: dt.date, incidents: dict, evidence: dict
     by_month = (end - start).days + 1 > MAX_DAYS
     out: dict[str, Bucket] = {}
     day = start
-    while day <= end:
+    while True:  # stops at `end` itself: the day after 9999-12-31 is no date
         if by_month:
             key = f"{day:%Y-%m}"
-            if key not in out:
-                last = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-                out[key] = Bucket(key, key, start=max(day, start), end=min(last, end))
-            day = out[key].end + dt.timedelta(days=1)
+            last = day.replace(day=calendar.monthrange(day.year, day.month)[1])
+            out[key] = Bucket(key, key, start=day, end=min(last, end))
         else:
             key = day.isoformat()
             out[key] = Bucket(key, key, start=day, end=day)
-            day += dt.timedelta(days=1)
+        if out[key].end >= end:
+            break
+        day = out[key].end + dt.timedelta(days=1)
     for when, (n, approx) in incidents.items():
         b = out.get(f"{when:%Y-%m}" if by_month else when.isoformat())
         if b:
@@ -114,8 +135,8 @@ def hour_counts(incidents: QuerySet, items: QuerySet, day: dt.date) -> tuple[lis
     timed = Counter({r["h"]: r["n"] for r in on_day.filter(event_time__isnull=False)
                      .annotate(h=ExtractHour("event_time")).values("h").annotate(n=Count("id")).order_by()})
     untimed = on_day.filter(event_time__isnull=True).count()
-    low = dt.datetime.combine(day, dt.time.min, dt.UTC)
-    captured = Counter({r["h"]: r["n"] for r in items.filter(captured_at__gte=low, captured_at__lt=low + dt.timedelta(days=1))
+    low, high = dt.datetime.combine(day, dt.time.min, dt.UTC), dt.datetime.combine(day, dt.time.max, dt.UTC)
+    captured = Counter({r["h"]: r["n"] for r in items.filter(captured_at__gte=low, captured_at__lte=high)
                         .annotate(h=ExtractHour("captured_at", tzinfo=dt.UTC)).values("h").annotate(n=Count("id"))
                         .order_by()})
     buckets = [Bucket(f"{h:02d}", f"{h:02d}:00", incidents=timed.get(h, 0), evidence=captured.get(h, 0))

@@ -151,7 +151,7 @@ def timeline_page(request):
 
 def _items_on(items, day: dt.date) -> list[dict]:
     """The evidence captured that day (UTC), with how its time is known."""
-    low = dt.datetime.combine(day, dt.time.min, dt.UTC)
-    rows = (items.filter(captured_at__gte=low, captured_at__lt=low + dt.timedelta(days=1)).order_by("captured_at")
+    low, high = dt.datetime.combine(day, dt.time.min, dt.UTC), dt.datetime.combine(day, dt.time.max, dt.UTC)
+    rows = (items.filter(captured_at__gte=low, captured_at__lte=high).order_by("captured_at")
             .values("sha256", "kind", "captured_at", "captured_at_source", "tz_known")[:LIST_LIMIT])
     return list(rows)

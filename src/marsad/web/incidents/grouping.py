@@ -52,7 +52,9 @@ def _candidates(incident: Incident, user) -> list[Item]:
     if incident.event_date:
         start = dt.datetime.combine(incident.event_date - WINDOW, dt.time(), tzinfo=dt.UTC)
         end = dt.datetime.combine(incident.event_date + WINDOW, dt.time(), tzinfo=dt.UTC)
-        near |= Q(captured_at__range=(start, end)) | Q(captures__posted_at__range=(start, end))
+        # Post times only from this project's sightings: another project's are not ours to use.
+        near |= Q(captured_at__range=(start, end)) | Q(captures__posted_at__range=(start, end),
+                                                        captures__project_id=incident.project_id)
         chosen = pool.filter(near)
     else:
         chosen = pool.filter(near | Q(project_links__project_id=incident.project_id))

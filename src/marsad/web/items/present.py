@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from marsad.access.models import Preference
 from marsad.access.roles import CAN, RESTRICTED_CAPTURE_FIELDS, RESTRICTED_ITEM_FIELDS, SAFE_METADATA_TAGS
-from marsad.access.rules import role_for, visible_incidents, visible_items
+from marsad.access.rules import projects_where, role_for, visible_incidents, visible_items
 from marsad.evidence.models import AnalysisResult, Capture, Derivative, Item
 
 PAGE = 50
@@ -172,12 +172,13 @@ def custody_events(item: Item) -> tuple[list[dict], int | None]:
     return events, latest
 
 
-def earliest(member: Item, full: bool) -> tuple[datetime | None, str]:
+def earliest(member: Item, full: bool, projects: list[int]) -> tuple[datetime | None, str]:
     """The earliest trustworthy time (matching.service.earliest_time) and where it comes
-    from, said without the channel or URL for a role that may not see them."""
+    from, said without the channel or URL for a role that may not see them; post times only
+    from the sightings of `projects` (those whose restricted fields the user may read)."""
     from marsad.matching.service import earliest_time
 
-    when, source = earliest_time(member)
+    when, source = earliest_time(member, projects)
     if when is None:
         return None, _("no trustworthy time")
     if member.captured_at and when == member.captured_at:
@@ -209,9 +210,10 @@ def copy_cluster(user, item: Item) -> list[dict]:
     pictures = set(Derivative.objects.filter(item_id__in=shown, role__in=PICTURE_ROLES)
                    .values_list("item_id", flat=True))
     blur = blur_all(user)
+    readable = projects_where(user, "view_restricted")
     rows = []
     for m in members:
-        when, source = earliest(m, m.pk in full)
+        when, source = earliest(m, m.pk in full, readable)
         rows.append({"sha256": m.sha256, "kind": m.kind, "earliest": when, "earliest_source": source,
                      "this": m.pk == item.pk, "links": by_item[m.pk], "has_picture": m.pk in pictures,
                      "veiled": m.graphic or blur})
