@@ -185,6 +185,9 @@ class Chart:
         self.evidence_max = max([b.evidence for b in self.buckets] + [0])
 
 
+EDGE = 45  # about half a date label's width, in the chart's units
+
+
 def svg(chart: Chart, mode: str, caption_id: str) -> str:
     """The chart as inline SVG markup (built here, not in a template loop: a year is 365
     bars, and a template takes ten times as long to draw them). Each bucket with a `url`
@@ -221,7 +224,10 @@ def svg(chart: Chart, mode: str, caption_id: str) -> str:
                        f'height="{num(bars["evidence_h"])}"/>')
         out.append("</a>" if url else "</g>")
     for x, text in chart.ticks:
-        out.append(f'<text class="tick" x="{num(x)}" y="{num(chart.label_y)}" text-anchor="middle" '
+        # A label at either end would be cut in half by the edge: align it to the edge instead.
+        anchor, x = (("start", 0.0) if x < EDGE else ("end", chart.width) if x > chart.width - EDGE
+                     else ("middle", x))
+        out.append(f'<text class="tick" x="{num(x)}" y="{num(chart.label_y)}" text-anchor="{anchor}" '
                    f'direction="ltr">{escape(text)}</text>')
     out.append("</svg>")
     return mark_safe("".join(out))  # every value above is escaped or a number
