@@ -227,3 +227,19 @@ def test_a_deployments_pmtiles_file_is_served_in_ranges(atlas, tmp_path, monkeyp
     assert part["Content-Range"] == "bytes 0-6/207" and part["Accept-Ranges"] == "bytes"
     assert client.get("/en/map/tiles/?file=../marsad.sqlite3").status_code == 404
     assert "syria.pmtiles" in client.get("/en/map/").content.decode()
+
+
+def test_an_admin_area_without_coordinates_is_labelled_at_the_centre_of_its_places(db):
+    """GeoNames gives Syria's governorates no coordinates: the map still names them, at the
+    centre of their towns, and leaves out an area with no placed town at all."""
+    from marsad.web.explore.views import _labels
+
+    gov = _place("t:hama", "Hama", "حماة", 1, None, None)
+    district = _place("t:suqaylabiyah", "Al-Suqaylabiyah", "السقيلبية", 2, None, None, gov)
+    _place("t:kafrzita", "Kafr Zita", "كفر زيتا", 4, 35.37, 36.60, gov)
+    _place("t:qalaat", "Qalaat al-Madiq", "قلعة المضيق", 4, 35.41, 36.39, district)
+    _place("t:empty", "Nowhere", "لا مكان", 1, None, None)
+    labels = {name: (lat, lon, level) for name, lat, lon, level in _labels()}
+    assert labels["Hama"] == (pytest.approx(35.39), pytest.approx(36.495), 1)
+    assert labels["Al-Suqaylabiyah"] == (35.41, 36.39, 2)
+    assert "Nowhere" not in labels

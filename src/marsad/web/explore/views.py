@@ -46,11 +46,32 @@ def _tile_files() -> list[str]:
 
 
 def _labels() -> list[list]:
-    """Governorates and districts to write on the map, in the reader's language."""
+    """Governorates and districts to write on the map, in the reader's language. Gazetteers
+    often give an admin area no coordinates (GeoNames' governorates have none): it is then
+    written at the centre of the places inside it that have some."""
     ar = arabic()
-    rows = Place.objects.filter(level__in=(1, 2), merged_into__isnull=True, lat__isnull=False, lon__isnull=False)
-    return [[(r["name_ar"] or r["name"]) if ar else r["name"], round(r["lat"], 4), round(r["lon"], 4), r["level"]]
-            for r in rows.values("name", "name_ar", "lat", "lon", "level")]
+    rows = {r["pk"]: r for r in Place.objects.filter(merged_into__isnull=True).values(
+        "pk", "parent_id", "name", "name_ar", "lat", "lon", "level")}
+    sums: dict[int, list[float]] = {}
+    for r in rows.values():
+        if r["lat"] is None or r["lon"] is None or r["level"] in (1, 2):
+            continue
+        parent, seen = r["parent_id"], set()
+        while parent in rows and parent not in seen:
+            seen.add(parent)
+            total = sums.setdefault(parent, [0.0, 0.0, 0])
+            total[0], total[1], total[2] = total[0] + r["lat"], total[1] + r["lon"], total[2] + 1
+            parent = rows[parent]["parent_id"]
+    labels = []
+    for pk, r in rows.items():
+        if r["level"] not in (1, 2):
+            continue
+        lat, lon = r["lat"], r["lon"]
+        if (lat is None or lon is None) and pk in sums:
+            lat, lon = sums[pk][0] / sums[pk][2], sums[pk][1] / sums[pk][2]
+        if lat is not None and lon is not None:
+            labels.append([(r["name_ar"] or r["name"]) if ar else r["name"], round(lat, 4), round(lon, 4), r["level"]])
+    return labels
 
 
 @require_GET
