@@ -24,11 +24,11 @@ from django.views.decorators.http import require_GET
 from marsad import conf
 from marsad.access.rules import visible_items
 from marsad.incidents.filters import _date
-from marsad.incidents.models import Place
 from marsad.web.incidents.forms import GRADE_LABELS
+from marsad.web.places import name_in
 
 from . import mapdata, timeline
-from .scope import arabic, filter_context, scope
+from .scope import arabic, filter_context, governorates_and_districts, scope
 
 TILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,100}\.pmtiles")
 LIST_LIMIT = 100
@@ -48,8 +48,8 @@ def _tile_files() -> list[str]:
 def _labels() -> list[list]:
     """Governorates and districts to write on the map, in the reader's language."""
     ar = arabic()
-    rows = Place.objects.filter(level__in=(1, 2), merged_into__isnull=True, lat__isnull=False, lon__isnull=False)
-    return [[(r["name_ar"] or r["name"]) if ar else r["name"], round(r["lat"], 4), round(r["lon"], 4), r["level"]]
+    rows = governorates_and_districts().filter(lat__isnull=False, lon__isnull=False)
+    return [[name_in(r["name"], r["name_ar"], ar), round(r["lat"], 4), round(r["lon"], 4), r["level"]]
             for r in rows.values("name", "name_ar", "lat", "lon", "level")]
 
 
@@ -145,7 +145,7 @@ def timeline_page(request):
     if context["chart"]:
         context["chart_svg"] = timeline.svg(context["chart"], context["mode"], "timeline-title")
     for row in context.get("listed", []) + context.get("day_incidents", []):
-        row["place"] = (row["place__name_ar"] or row["place__name"]) if rtl else row["place__name"]
+        row["place"] = name_in(row["place__name"], row["place__name_ar"], rtl)
     return render(request, "explore/timeline.html", context)
 
 

@@ -16,15 +16,10 @@ from django.utils.translation import gettext as _
 from marsad.incidents.models import Incident, IncidentChange, Place
 from marsad.incidents.review import MENTION
 from marsad.incidents.service import RESTRICTED
+from marsad.web.places import place_name
 
 from .forms import (EVENT_LABELS, FACILITY_LABELS, GEO_PRECISION, GRADE_LABELS, LABELS, ROLE_LABELS, STATUS_LABELS,
                     TIME_PRECISION)
-
-
-def place_name(place: Place | None, arabic: bool) -> str:
-    if place is None:
-        return ""
-    return (place.name_ar or place.name) if arabic else place.name
 
 
 def show(field: str, value: Any, places: dict[str, str]) -> str:
