@@ -10,8 +10,9 @@ from collections import defaultdict
 from marsad.access.roles import RESTRICTED_CAPTURE_FIELDS, RESTRICTED_INCIDENT_FIELDS, RESTRICTED_ITEM_FIELDS
 from marsad.access.rules import visible_incidents
 from marsad.evidence.models import Capture, Item
+from marsad.incidents.history import visible_changes
 from marsad.incidents.models import Incident, IncidentItem
-from marsad.incidents.service import RESTRICTED, _jsonable
+from marsad.incidents.service import _jsonable
 
 
 class BadCursor(ValueError):
@@ -86,17 +87,10 @@ def incident_out(incident: Incident, full: bool) -> dict:
 def history(incident: Incident, names: dict[str, str], full: bool) -> list[dict]:
     """Every change, oldest first; a restricted field's change is left out without the
     right, and its values are taken out of the record of the creation."""
-    out = []
-    for change in incident.changes.all():
-        new = change.new
-        if change.action == "create" and isinstance(new, dict) and not full:
-            new = {k: v for k, v in new.items() if k not in RESTRICTED}
-        elif change.field in RESTRICTED and not full:
-            continue
-        out.append({"action": change.action, "field": change.field, "old": change.old, "new": new,
-                    "evidence": change.evidence, "reason": change.reason, "at": change.at,
-                    "actor": names.get(change.actor, change.actor), "log_index": change.log_index})
-    return out
+    return [{"action": v.change.action, "field": v.change.field, "old": v.old, "new": v.new,
+             "evidence": v.change.evidence, "reason": v.change.reason, "at": v.change.at,
+             "actor": names.get(v.change.actor, v.change.actor), "log_index": v.change.log_index}
+            for v in visible_changes(incident, full)]
 
 
 def links(incident: Incident) -> list[dict]:
