@@ -33,7 +33,7 @@ def item_list(request, filters: Query[FilterParams], after: str = "", limit: Lim
     items = filters_from(filters).apply_items(visible_items(request.user), request.user)
     page = pages.page_of(items, cursor or None, None, size=limit)
     full = bool(projects_where(request.user, "view_restricted"))  # the token's one project
-    codes = present.incident_codes(request.user, [i.pk for i in page.items])
+    codes = pages.incident_codes(request.user, [i.pk for i in page.items])
     return {"items": [present.item_out(i, full, codes[i.pk]) for i in page.items], "next": present.wrap(page.next)}
 
 
@@ -42,12 +42,12 @@ def item_detail(request, sha256: str):
     require(request, "read")
     item = item_for(request, sha256, "view")
     full = role_for(request.user, item) in CAN["view_restricted"]
-    codes = present.incident_codes(request.user, [item.pk])
+    codes = pages.incident_codes(request.user, [item.pk])
     slugs = {request.api_token.project_id: request.api_token.project.slug}
     rows = (Capture.objects.filter(item=item, project_id__in=projects_where(request.user, "view"))
-            .select_related("item").order_by("ingested_at", "id")[:pages.MAX_CAPTURES])
+            .order_by("ingested_at", "id")[:pages.MAX_CAPTURES])
     return present.item_out(item, full, codes[item.pk]) | {
-        "captures": [present.capture_out(c, full, slugs) for c in rows],
+        "captures": present.captures_out(request.user, rows, slugs),
         "metadata": dict(pages.metadata_tags(item, full)),
         "derivatives": pages.derivatives(item),
     }
@@ -68,14 +68,12 @@ def capture_list(request, source: Source = "", after: str = "", limit: Limit = 5
     cursor = present.unwrap(after)
     if cursor and not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 18):
         raise present.BadCursor(after)
-    rows = Capture.objects.filter(project_id__in=projects_where(request.user, "view")).select_related("item")
+    rows = Capture.objects.filter(project_id__in=projects_where(request.user, "view"))
     if source:
         rows = rows.filter(source_kind=source)
     if cursor:
         rows = rows.filter(pk__lt=int(cursor))
-    rows = list(rows.order_by("-id")[:limit + 1])
-    more, rows = len(rows) > limit, rows[:limit]
-    full = bool(projects_where(request.user, "view_restricted"))
     slugs = {request.api_token.project_id: request.api_token.project.slug}
-    return {"captures": [present.capture_out(c, full, slugs) for c in rows],
-            "next": present.wrap(str(rows[-1].pk)) if more else None}
+    rows = present.captures_out(request.user, rows.order_by("-id")[:limit + 1], slugs)
+    more, rows = len(rows) > limit, rows[:limit]
+    return {"captures": rows, "next": present.wrap(str(rows[-1]["id"])) if more else None}

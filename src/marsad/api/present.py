@@ -5,14 +5,15 @@ print them all. The item parts reuse what the item pages show (web.items.present
 from __future__ import annotations
 
 import base64
-from collections import defaultdict
 
-from marsad.access.roles import RESTRICTED_CAPTURE_FIELDS, RESTRICTED_INCIDENT_FIELDS, RESTRICTED_ITEM_FIELDS
-from marsad.access.rules import visible_incidents
-from marsad.evidence.models import Capture, Item
+from django.db.models import QuerySet
+
+from marsad.access.roles import RESTRICTED_CAPTURE_FIELDS, RESTRICTED_INCIDENT_FIELDS
+from marsad.evidence.models import Item
 from marsad.incidents.history import visible_changes
-from marsad.incidents.models import Incident, IncidentItem
+from marsad.incidents.models import Incident
 from marsad.incidents.service import _jsonable
+from marsad.web.items import present as pages
 
 
 class BadCursor(ValueError):
@@ -36,29 +37,24 @@ def unwrap(text: str | None) -> str:
 
 # -- evidence ----------------------------------------------------------------------------
 
-def incident_codes(user, item_ids) -> dict[int, list[str]]:
-    out = defaultdict(list)
-    for item_id, code in (IncidentItem.objects.filter(item_id__in=item_ids, incident__in=visible_incidents(user))
-                          .order_by("incident__code").values_list("item_id", "incident__code")):
-        out[item_id].append(code)
-    return out
-
-
 def item_out(item: Item, full: bool, codes: list[str]) -> dict:
-    out = {name: getattr(item, name) for name in (
-        "sha256", "kind", "mime", "size", "first_seen", "captured_at_source", "width", "height", "duration_s",
-        "codec", "graphic", "analysis", "log_index")}
-    out |= {"captured_at": item.captured_at_text, "incidents": codes, "restricted_shown": full}
-    if full:
-        out |= {name: getattr(item, name) for name in RESTRICTED_ITEM_FIELDS}
-    return out
+    """What the item pages show (web.items.present.item_facts), shaped for the API."""
+    out = {k: v for k, v in pages.item_facts(item, full).items() if k not in ("blake2b", "analysis_errors")}
+    out["captured_at"] = out.pop("captured_at_text")
+    return out | {"incidents": codes, "restricted_shown": full}
 
 
-def capture_out(row: Capture, full: bool, slugs: dict[int, str]) -> dict:
-    out = {"id": row.pk, "item": row.item.sha256, "project": slugs.get(row.project_id), "source_kind": row.source_kind,
-           "ingested_at": row.ingested_at}
-    if full:
-        out |= {name: getattr(row, name) for name in RESTRICTED_CAPTURE_FIELDS}
+CAPTURE_FIELDS = ("id", "item__sha256", "project_id", "source_kind", "ingested_at", *RESTRICTED_CAPTURE_FIELDS)
+
+
+def captures_out(user, rows: QuerySet, slugs: dict[int, str]) -> list[dict]:
+    """Capture rows (ordered and cut, not yet read) for the API, restricted fields only
+    where the user may see them (web.items.present.capture_rows)."""
+    out = []
+    for row in pages.capture_rows(user, rows.values(*CAPTURE_FIELDS)):
+        row["item"] = row.pop("item__sha256")
+        row["project"] = slugs.get(row.pop("project_id"))
+        out.append(row)
     return out
 
 
