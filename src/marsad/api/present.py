@@ -4,7 +4,6 @@ print them all. The item parts reuse what the item pages show (web.items.present
 
 from __future__ import annotations
 
-import base64
 
 from django.db.models import QuerySet
 
@@ -14,25 +13,6 @@ from marsad.incidents.history import visible_changes
 from marsad.incidents.models import Incident
 from marsad.incidents.service import _jsonable
 from marsad.web.items import present as pages
-
-
-class BadCursor(ValueError):
-    pass
-
-
-# -- opaque cursors: the pages' keyset cursors, wrapped so clients do not build them --------
-
-def wrap(cursor: str | None) -> str | None:
-    return base64.urlsafe_b64encode(cursor.encode()).decode().rstrip("=") if cursor else None
-
-
-def unwrap(text: str | None) -> str:
-    if not text:
-        return ""
-    try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
-    except (ValueError, UnicodeDecodeError) as e:
-        raise BadCursor(text) from e
 
 
 # -- evidence ----------------------------------------------------------------------------
