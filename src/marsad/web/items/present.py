@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy
 from marsad.access.models import Preference
 from marsad.access.roles import CAN, RESTRICTED_CAPTURE_FIELDS, RESTRICTED_ITEM_FIELDS, SAFE_METADATA_TAGS
 from marsad.access.rules import projects_where, role_for, visible_incidents, visible_items
-from marsad.evidence.models import AnalysisResult, Capture, Derivative, Item
+from marsad.evidence.metadata import exiftool_tags
+from marsad.evidence.models import Capture, Derivative, Item
 
 PAGE = 50
 # Labels for the table's rows, given here rather than by an include per cell: a page of
@@ -125,8 +126,7 @@ def item_facts(item: Item, full: bool) -> dict:
 def metadata_tags(item: Item, full: bool) -> list[tuple[str, object]]:
     """exiftool's tags: all of them with the right, the technical ones without (no GPS,
     no serial numbers, no device)."""
-    result = AnalysisResult.objects.filter(item=item, step="metadata").values_list("result", flat=True).first()
-    tags = (result or {}).get("exiftool") or {}
+    tags = exiftool_tags(item.pk)
     if not full:
         return [(name, tags[name]) for name in SAFE_METADATA_TAGS if name in tags]
     return sorted(tags.items())
