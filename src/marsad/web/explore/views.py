@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET
 
 from marsad import conf
 from marsad.access.rules import visible_items
-from marsad.incidents.filters import _date
+from marsad.incidents.filters import parse_date
 from marsad.web.incidents.forms import GRADE_LABELS
 from marsad.web.places import name_in
 
@@ -106,7 +106,7 @@ def timeline_page(request):
     filters, incidents = scope(request)
     items = filters.apply_items(visible_items(request.user), request.user)
     rtl = arabic()
-    day = _date(request.GET.get("day", ""))
+    day = parse_date(request.GET.get("day", ""))
     context = filter_context(request, filters, incidents.count()) | {"day": day, "rtl": rtl}
     base = reverse("explore:timeline")
     query = filters.query()
