@@ -5,14 +5,18 @@ outside the token's project 404, a role too small 403)."""
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.errors import HttpError
 from pydantic import Field
 
+from marsad.core import cursor as cursors
+from marsad.core.cursor import BadCursor
 from marsad.incidents.filters import Filters
 
 from .schemas import Error
@@ -69,3 +73,18 @@ def invalid_as_422():
         if isinstance(e, IncidentError):
             raise
         raise HttpError(422, str(e) or _("This value is not valid.")) from e
+
+
+def pk_page(rows: QuerySet, after: str, limit: int, *, newest_first: bool = False,
+            read: Callable[[QuerySet], list] = list, pk: Callable[[Any], int] = lambda row: row.pk
+            ) -> tuple[list, str | None]:
+    """One page of `rows` by id, after the opaque cursor `after`, and the cursor of the next
+    page (None on the last). `read` turns the page's rows into answers; `pk` reads an answer's id."""
+    cursor = cursors.decode(after)
+    if cursor and not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 18):
+        raise BadCursor(after)
+    if cursor:
+        rows = rows.filter(pk__lt=int(cursor)) if newest_first else rows.filter(pk__gt=int(cursor))
+    found = read(rows.order_by("-id" if newest_first else "id")[:limit + 1])
+    more, found = len(found) > limit, found[:limit]
+    return found, cursors.encode(str(pk(found[-1]))) if more else None

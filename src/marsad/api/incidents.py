@@ -14,6 +14,8 @@ from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
 from marsad.access.rules import allowed, visible_incidents, visible_items
+from marsad.core import cursor as cursors
+from marsad.core.cursor import BadCursor
 from marsad.incidents import review, service
 from marsad.incidents.models import Incident
 from marsad.incidents.service import RESTRICTED
@@ -73,14 +75,14 @@ def _fields(request, incident_or_project, sent: dict) -> dict:
 def incident_list(request, filters: Query[FilterParams], after: str = "", limit: Limit = 50):
     """Incidents newest event first (undated last), as the incidents table, merged ones left out."""
     require(request, "read")
-    cursor = present.unwrap(after)
+    cursor = cursors.decode(after)
     if cursor and not CURSOR.fullmatch(cursor):
-        raise present.BadCursor(after)
+        raise BadCursor(after)
     incidents = filters_from(filters).apply(visible_incidents(request.user).filter(merged_into__isnull=True),
                                             request.user)
     rows, nxt = table.page(incidents.select_related("merged_into", "split_from"), cursor, size=limit)
     full = bool(rows) and _full(request, rows[0])  # one project: one role
-    return {"incidents": [present.incident_out(r, full) for r in rows], "next": present.wrap(nxt)}
+    return {"incidents": [present.incident_out(r, full) for r in rows], "next": cursors.encode(nxt)}
 
 
 @router.get("/incidents/{code}", response={200: IncidentDetail, **READ_ERRORS}, url_name="incident")

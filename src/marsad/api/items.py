@@ -11,12 +11,14 @@ from pydantic import Field
 
 from marsad.access.roles import CAN
 from marsad.access.rules import projects_where, role_for, visible_items
+from marsad.core import cursor as cursors
+from marsad.core.cursor import BadCursor
 from marsad.evidence.models import Capture
 from marsad.web.items import present as pages
 
 from . import present
 from .auth import require
-from .common import READ_ERRORS, FilterParams, filters_from, item_for
+from .common import READ_ERRORS, FilterParams, filters_from, item_for, pk_page
 from .schemas import CapturePage, CopyOut, ItemDetail, ItemPage, Limit
 
 router = Router()
@@ -27,14 +29,14 @@ Source = Annotated[str, Field(max_length=32, pattern=r"^[^\x00]*$")]
 def item_list(request, filters: Query[FilterParams], after: str = "", limit: Limit = 50):
     """Items newest first (by when first seen), narrowed by the shared filter."""
     require(request, "read")
-    cursor = present.unwrap(after)
+    cursor = cursors.decode(after)
     if cursor and (pages.parse_cursor(cursor) is None or pages.parse_cursor(cursor)[1] >= 2**62):
-        raise present.BadCursor(after)
+        raise BadCursor(after)
     items = filters_from(filters).apply_items(visible_items(request.user), request.user)
     page = pages.page_of(items, cursor or None, None, size=limit)
     full = bool(projects_where(request.user, "view_restricted"))  # the token's one project
-    codes = present.incident_codes(request.user, [i.pk for i in page.items])
-    return {"items": [present.item_out(i, full, codes[i.pk]) for i in page.items], "next": present.wrap(page.next)}
+    codes = pages.incident_codes(request.user, [i.pk for i in page.items])
+    return {"items": [present.item_out(i, full, codes[i.pk]) for i in page.items], "next": cursors.encode(page.next)}
 
 
 @router.get("/items/{sha256}", response={200: ItemDetail, **READ_ERRORS}, url_name="item")
@@ -42,12 +44,12 @@ def item_detail(request, sha256: str):
     require(request, "read")
     item = item_for(request, sha256, "view")
     full = role_for(request.user, item) in CAN["view_restricted"]
-    codes = present.incident_codes(request.user, [item.pk])
+    codes = pages.incident_codes(request.user, [item.pk])
     slugs = {request.api_token.project_id: request.api_token.project.slug}
     rows = (Capture.objects.filter(item=item, project_id__in=projects_where(request.user, "view"))
-            .select_related("item").order_by("ingested_at", "id")[:pages.MAX_CAPTURES])
+            .order_by("ingested_at", "id")[:pages.MAX_CAPTURES])
     return present.item_out(item, full, codes[item.pk]) | {
-        "captures": [present.capture_out(c, full, slugs) for c in rows],
+        "captures": present.captures_out(request.user, rows, slugs),
         "metadata": dict(pages.metadata_tags(item, full)),
         "derivatives": pages.derivatives(item),
     }
@@ -65,17 +67,10 @@ def item_copies(request, sha256: str):
 def capture_list(request, source: Source = "", after: str = "", limit: Limit = 50):
     """Every capture (sighting) recorded for the token's project, newest first."""
     require(request, "read")
-    cursor = present.unwrap(after)
-    if cursor and not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 18):
-        raise present.BadCursor(after)
-    rows = Capture.objects.filter(project_id__in=projects_where(request.user, "view")).select_related("item")
+    rows = Capture.objects.filter(project_id__in=projects_where(request.user, "view"))
     if source:
         rows = rows.filter(source_kind=source)
-    if cursor:
-        rows = rows.filter(pk__lt=int(cursor))
-    rows = list(rows.order_by("-id")[:limit + 1])
-    more, rows = len(rows) > limit, rows[:limit]
-    full = bool(projects_where(request.user, "view_restricted"))
     slugs = {request.api_token.project_id: request.api_token.project.slug}
-    return {"captures": [present.capture_out(c, full, slugs) for c in rows],
-            "next": present.wrap(str(rows[-1].pk)) if more else None}
+    rows, nxt = pk_page(rows, after, limit, newest_first=True, pk=lambda row: row["id"],
+                        read=lambda page: present.captures_out(request.user, page, slugs))
+    return {"captures": rows, "next": nxt}

@@ -12,11 +12,11 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 
+from marsad.core.cursor import BadCursor
 from marsad.incidents.review import NotAllowed
 from marsad.incidents.service import Conflict, IncidentError
 
 from .auth import TokenAuth
-from .present import BadCursor
 
 api = NinjaAPI(
     title="Marsad API", version="1", urls_namespace="api", auth=TokenAuth(), docs_url=None,

@@ -20,9 +20,8 @@ from pydantic import Field
 from marsad.access.rules import allowed
 from marsad.incidents.models import Place
 
-from . import present
 from .auth import may, require
-from .common import READ_ERRORS, WRITE_ERRORS, FilterParams, filters_from
+from .common import READ_ERRORS, WRITE_ERRORS, FilterParams, filters_from, pk_page
 from .schemas import Error, Limit, PlacePage, SearchHitOut, SearchPageOut, UploadOut
 
 router = Router()
@@ -75,17 +74,9 @@ def place_list(request, q: Words = "", after: str = "", limit: Limit = 50):
         found = [rows[k] for k in keys if k in rows]
         parents = _parents(found)  # one query for the page, not one per place
         return {"places": [_place_out(p, parents) for p in found], "next": None}
-    cursor = present.unwrap(after)
-    if cursor and not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 18):
-        raise present.BadCursor(after)
-    rows = Place.objects.order_by("id")
-    if cursor:
-        rows = rows.filter(pk__gt=int(cursor))
-    found = list(rows[:limit + 1])
-    more, found = len(found) > limit, found[:limit]
+    found, nxt = pk_page(Place.objects.all(), after, limit)
     parents = _parents(found)
-    return {"places": [_place_out(p, parents) for p in found],
-            "next": present.wrap(str(found[-1].pk)) if more else None}
+    return {"places": [_place_out(p, parents) for p in found], "next": nxt}
 
 
 # -- search ---------------------------------------------------------------------------------

@@ -4,60 +4,37 @@ print them all. The item parts reuse what the item pages show (web.items.present
 
 from __future__ import annotations
 
-import base64
-from collections import defaultdict
 
-from marsad.access.roles import RESTRICTED_CAPTURE_FIELDS, RESTRICTED_INCIDENT_FIELDS, RESTRICTED_ITEM_FIELDS
-from marsad.access.rules import visible_incidents
-from marsad.evidence.models import Capture, Item
-from marsad.incidents.models import Incident, IncidentItem
-from marsad.incidents.service import RESTRICTED, _jsonable
+from django.db.models import QuerySet
 
-
-class BadCursor(ValueError):
-    pass
-
-
-# -- opaque cursors: the pages' keyset cursors, wrapped so clients do not build them --------
-
-def wrap(cursor: str | None) -> str | None:
-    return base64.urlsafe_b64encode(cursor.encode()).decode().rstrip("=") if cursor else None
-
-
-def unwrap(text: str | None) -> str:
-    if not text:
-        return ""
-    try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
-    except (ValueError, UnicodeDecodeError) as e:
-        raise BadCursor(text) from e
+from marsad.access.roles import RESTRICTED_CAPTURE_FIELDS, RESTRICTED_INCIDENT_FIELDS
+from marsad.evidence.models import Item
+from marsad.incidents.history import visible_changes
+from marsad.incidents.models import Incident
+from marsad.incidents.service import _jsonable
+from marsad.web.items import present as pages
 
 
 # -- evidence ----------------------------------------------------------------------------
 
-def incident_codes(user, item_ids) -> dict[int, list[str]]:
-    out = defaultdict(list)
-    for item_id, code in (IncidentItem.objects.filter(item_id__in=item_ids, incident__in=visible_incidents(user))
-                          .order_by("incident__code").values_list("item_id", "incident__code")):
-        out[item_id].append(code)
-    return out
-
-
 def item_out(item: Item, full: bool, codes: list[str]) -> dict:
-    out = {name: getattr(item, name) for name in (
-        "sha256", "kind", "mime", "size", "first_seen", "captured_at_source", "width", "height", "duration_s",
-        "codec", "graphic", "analysis", "log_index")}
-    out |= {"captured_at": item.captured_at_text, "incidents": codes, "restricted_shown": full}
-    if full:
-        out |= {name: getattr(item, name) for name in RESTRICTED_ITEM_FIELDS}
-    return out
+    """What the item pages show (web.items.present.item_facts), shaped for the API."""
+    out = {k: v for k, v in pages.item_facts(item, full).items() if k not in ("blake2b", "analysis_errors")}
+    out["captured_at"] = out.pop("captured_at_text")
+    return out | {"incidents": codes, "restricted_shown": full}
 
 
-def capture_out(row: Capture, full: bool, slugs: dict[int, str]) -> dict:
-    out = {"id": row.pk, "item": row.item.sha256, "project": slugs.get(row.project_id), "source_kind": row.source_kind,
-           "ingested_at": row.ingested_at}
-    if full:
-        out |= {name: getattr(row, name) for name in RESTRICTED_CAPTURE_FIELDS}
+CAPTURE_FIELDS = ("id", "item__sha256", "project_id", "source_kind", "ingested_at", *RESTRICTED_CAPTURE_FIELDS)
+
+
+def captures_out(user, rows: QuerySet, slugs: dict[int, str]) -> list[dict]:
+    """Capture rows (ordered and cut, not yet read) for the API, restricted fields only
+    where the user may see them (web.items.present.capture_rows)."""
+    out = []
+    for row in pages.capture_rows(user, rows.values(*CAPTURE_FIELDS)):
+        row["item"] = row.pop("item__sha256")
+        row["project"] = slugs.get(row.pop("project_id"))
+        out.append(row)
     return out
 
 
@@ -86,17 +63,10 @@ def incident_out(incident: Incident, full: bool) -> dict:
 def history(incident: Incident, names: dict[str, str], full: bool) -> list[dict]:
     """Every change, oldest first; a restricted field's change is left out without the
     right, and its values are taken out of the record of the creation."""
-    out = []
-    for change in incident.changes.all():
-        new = change.new
-        if change.action == "create" and isinstance(new, dict) and not full:
-            new = {k: v for k, v in new.items() if k not in RESTRICTED}
-        elif change.field in RESTRICTED and not full:
-            continue
-        out.append({"action": change.action, "field": change.field, "old": change.old, "new": new,
-                    "evidence": change.evidence, "reason": change.reason, "at": change.at,
-                    "actor": names.get(change.actor, change.actor), "log_index": change.log_index})
-    return out
+    return [{"action": v.change.action, "field": v.change.field, "old": v.old, "new": v.new,
+             "evidence": v.change.evidence, "reason": v.change.reason, "at": v.change.at,
+             "actor": names.get(v.change.actor, v.change.actor), "log_index": v.change.log_index}
+            for v in visible_changes(incident, full)]
 
 
 def links(incident: Incident) -> list[dict]:

@@ -19,7 +19,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from .models import Incident, IncidentItem, Place
 
 
-def _date(value: str) -> dt.date | None:
+def parse_date(value: str) -> dt.date | None:
+    """An ISO date from the URL; None for none or nonsense."""
     try:
         return dt.date.fromisoformat(value) if value else None
     except ValueError:
@@ -77,10 +78,10 @@ class Filters:
                 incidents = incidents.filter(tags__contains=[self.tag])
             else:  # SQLite keeps the list as JSON text, non-ASCII escaped as json.dumps writes it
                 incidents = incidents.filter(tags__icontains=json.dumps(self.tag))
-        if _date(self.date_from):
-            incidents = incidents.filter(event_date__gte=_date(self.date_from))
-        if _date(self.date_to):
-            incidents = incidents.filter(event_date__lte=_date(self.date_to))
+        if parse_date(self.date_from):
+            incidents = incidents.filter(event_date__gte=parse_date(self.date_from))
+        if parse_date(self.date_to):
+            incidents = incidents.filter(event_date__lte=parse_date(self.date_to))
         if self.event_type:
             incidents = incidents.filter(Q(event_type=self.event_type) | Q(sub_event_type=self.event_type))
         if self.place:
@@ -121,7 +122,7 @@ class Filters:
         if self.source:
             items = items.filter(Exists(Capture.objects.filter(item=OuterRef("pk"), source_kind=self.source,
                                                                 project_id__in=projects)))
-        start, end = _date(self.date_from), _date(self.date_to)
+        start, end = parse_date(self.date_from), parse_date(self.date_to)
         if start:
             moment = dt.datetime.combine(start, dt.time.min, dt.UTC)
             items = items.filter(Q(captured_at__gte=moment) | Q(captured_at__isnull=True, first_seen__gte=moment))

@@ -31,6 +31,7 @@ from marsad.custody import log
 from marsad.custody.models import LogEntry
 from marsad.evidence.ingest import store
 from marsad.evidence.models import Capture, Item
+from marsad.incidents.history import visible_changes
 from marsad.incidents.models import Comment, GradeApproval, Incident, IncidentChange, IncidentItem, Place
 
 from . import bundle
@@ -73,19 +74,12 @@ def incident_record(incident: Incident, include_restricted: bool) -> dict[str, A
 
 
 def history_record(change: IncidentChange, include_restricted: bool) -> dict[str, Any]:
-    record = {"incident": change.incident.code, "action": change.action, "field": change.field, "old": change.old,
-              "new": change.new, "evidence": list(change.evidence), "reason": change.reason, "actor": change.actor,
+    seen = visible_changes([change], include_restricted, keep_withheld=True)[0]
+    record = {"incident": change.incident.code, "action": change.action, "field": change.field, "old": seen.old,
+              "new": seen.new, "evidence": list(change.evidence), "reason": change.reason, "actor": change.actor,
               "at": plain(change.at), "source_log_index": change.log_index}
-    if include_restricted:
-        return record
-    if change.field in RESTRICTED_INCIDENT:
-        record["old"] = record["new"] = None
+    if seen.withheld:
         record["withheld"] = True
-    for key in ("old", "new"):
-        value = record[key]
-        if isinstance(value, dict) and RESTRICTED_INCIDENT & set(value):
-            record[key] = {k: v for k, v in value.items() if k not in RESTRICTED_INCIDENT}
-            record["withheld"] = True
     return record
 
 

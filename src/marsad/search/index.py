@@ -75,17 +75,11 @@ def capture_entries(capture) -> Iterator[SearchEntry]:
             yield entry
 
 
-def exiftool_tags(result) -> dict:
-    tags = result.get("exiftool") if isinstance(result, dict) else None
-    return tags if isinstance(tags, dict) else {}
-
-
 def item_entries(item, tags: dict | None = None) -> Iterator[SearchEntry]:
     if tags is None:
-        from marsad.evidence.models import AnalysisResult
+        from marsad.evidence.metadata import exiftool_tags
 
-        tags = exiftool_tags(AnalysisResult.objects.filter(item_id=item.pk, step="metadata")
-                             .values_list("result", flat=True).first())
+        tags = exiftool_tags(item.pk)
     safe = [str(tags[name]) for name in SAFE_METADATA_TAGS if isinstance(tags.get(name), str)]
     texts = {"media": (SEP.join(dict.fromkeys(v for v in (item.kind, item.mime, item.codec, *safe) if v)), 1, False),
              "camera": (SEP.join(v for v in (item.make, item.model) if v), 2, True)}
@@ -157,15 +151,14 @@ def _batches(rows: Iterable[SearchEntry], size: int = 2000) -> Iterator[list[Sea
 
 
 def _all_entries() -> Iterator[SearchEntry]:
-    from marsad.evidence.models import AnalysisResult, Capture, Item
+    from marsad.evidence.models import Capture, Item
     from marsad.incidents.models import Comment, Incident, Place
 
     for place in Place.objects.order_by("pk").iterator(2000):
         yield from place_entries(place)
     for item in Item.objects.order_by("pk").iterator(2000):
         # One query for the tags of a batch would be faster; a reindex is rare and this reads well.
-        yield from item_entries(item, exiftool_tags(AnalysisResult.objects.filter(item_id=item.pk, step="metadata")
-                                                    .values_list("result", flat=True).first()))
+        yield from item_entries(item)
     for capture in Capture.objects.order_by("pk").iterator(2000):
         yield from capture_entries(capture)
     for incident in Incident.objects.select_related("place").order_by("pk").iterator(2000):

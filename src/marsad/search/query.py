@@ -9,13 +9,14 @@ databases rank and highlight the same rows the same way."""
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.db import connection, transaction
 from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet
+
+from marsad.core import cursor as cursors
 
 from .models import SearchEntry
 from .normalise import Query, highlight, query
@@ -171,16 +172,14 @@ def _groups(rows: list[SearchEntry], q: Query) -> list[_Group]:
 
 
 def _cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"o{offset}".encode()).decode().rstrip("=")
+    return cursors.encode(f"o{offset}")
 
 
 def _offset(after: str | None) -> int:
-    if not after:
-        return 0
     try:
-        raw = base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)).decode()
+        raw = cursors.decode(after)
         return max(0, int(raw[1:])) if raw.startswith("o") else 0
-    except (ValueError, UnicodeDecodeError):
+    except ValueError:  # a cursor no page gave (BadCursor is one) starts at the top
         return 0
 
 

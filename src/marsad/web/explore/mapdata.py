@@ -16,6 +16,8 @@ from __future__ import annotations
 from django.db.models import Count, F, FloatField, Max, Min, QuerySet
 from django.db.models.functions import Coalesce, Round
 
+from marsad.web.places import name_in
+
 MAX_POINTS = 2000
 GRID = 2  # decimals a position is rounded to when incidents are counted together (about 1 km)
 PRECISIONS = ("exact", "town", "district", "governorate")
@@ -56,10 +58,6 @@ def collection(incidents: QuerySet, arabic: bool, max_points: int = MAX_POINTS) 
     return out
 
 
-def _name(name: str | None, name_ar: str | None, arabic: bool) -> str:
-    return ((name_ar or name) if arabic else name) or ""
-
-
 def _points(located: QuerySet, arabic: bool) -> list[dict]:
     rows = located.order_by("-event_date", "-id").values(
         "code", "title", "event_date", "grade", "status", "geo_precision", "latitude", "longitude", "location_text",
@@ -76,7 +74,7 @@ def _points(located: QuerySet, arabic: bool) -> list[dict]:
                 "code": r["code"], "title": r["title"][:200],
                 "date": r["event_date"].isoformat() if r["event_date"] else "",
                 "grade": r["grade"], "status": r["status"],
-                "place": _name(r["place__name"], r["place__name_ar"], arabic) or r["location_text"][:200],
+                "place": name_in(r["place__name"], r["place__name_ar"], arabic) or r["location_text"][:200],
                 "place_key": r["place__key"] or "",
                 "precision": precision(own, r["geo_precision"], r["place__level"]),
             },
@@ -99,7 +97,7 @@ def _grouped(located: QuerySet, arabic: bool) -> list[dict]:
                 "count": r["n"],
                 "first": r["first"].isoformat() if r["first"] else "",
                 "last": r["last"].isoformat() if r["last"] else "",
-                "place": _name(r["place__name"], r["place__name_ar"], arabic),
+                "place": name_in(r["place__name"], r["place__name_ar"], arabic),
                 "place_key": r["place__key"] or "",
                 # A group is as precise as its place; without one, its incidents' own coordinates.
                 "precision": _BY_LEVEL.get(r["place__level"], "town") if r["place__key"] else "exact",

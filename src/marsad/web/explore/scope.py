@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
-from django.utils import translation
 
 from marsad import registry
 from marsad.access.models import Membership
@@ -15,14 +14,8 @@ from marsad.core.mediatype import MediaKind
 from marsad.incidents.filters import Filters
 from marsad.incidents.models import Place
 from marsad.incidents.service import EVENT_TYPES
-
-
-def arabic() -> bool:
-    return translation.get_language() == "ar"
-
-
-def place_label(name: str, name_ar: str) -> str:
-    return (name_ar or name) if arabic() else name
+from marsad.web.places import name_in, place_name
+from marsad.web.places import reading_arabic as arabic  # explore.views reads it from here
 
 
 def scope(request) -> tuple[Filters, QuerySet]:
@@ -33,12 +26,17 @@ def scope(request) -> tuple[Filters, QuerySet]:
     return filters, filters.apply(incidents, request.user)
 
 
+def governorates_and_districts() -> QuerySet:
+    """The places the filter offers and the map writes: governorates and districts not merged into another."""
+    return Place.objects.filter(level__in=(1, 2), merged_into__isnull=True)
+
+
 def place_choices(filters: Filters) -> list[tuple[str, str]]:
     """Governorates, each followed by its districts, named in the reader's language; the
     place in the URL is kept even when it is a town (a link from a marker's popup)."""
-    rows = list(Place.objects.filter(level__in=(1, 2), merged_into__isnull=True)
-                .values("pk", "key", "name", "name_ar", "level", "parent_id"))
-    name = {r["pk"]: place_label(r["name"], r["name_ar"]) for r in rows}
+    rows = list(governorates_and_districts().values("pk", "key", "name", "name_ar", "level", "parent_id"))
+    ar = arabic()
+    name = {r["pk"]: name_in(r["name"], r["name_ar"], ar) for r in rows}
     by_parent: dict[int | None, list[dict]] = {}
     for r in rows:
         parent = r["parent_id"] if r["level"] == 2 and r["parent_id"] in name else None
@@ -49,7 +47,7 @@ def place_choices(filters: Filters) -> list[tuple[str, str]]:
         out += [(d["key"], f"— {name[d['pk']]}") for d in sorted(by_parent.get(top["pk"], []), key=lambda r: name[r["pk"]])]
     chosen = filters.place_obj()
     if chosen is not None and chosen.key not in {k for k, _label in out}:
-        out.insert(0, (chosen.key, place_label(chosen.name, chosen.name_ar)))
+        out.insert(0, (chosen.key, place_name(chosen, ar)))
     return out
 
 

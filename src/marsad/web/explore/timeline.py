@@ -21,7 +21,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from marsad.incidents.filters import _date
+from marsad.incidents.filters import parse_date
 
 MAX_DAYS = 400  # longer periods are drawn by month
 MAX_MONTHS = 600  # bars at most: fifty years by month
@@ -60,7 +60,7 @@ def period(filters, incidents: QuerySet, items: QuerySet) -> tuple[dt.date, dt.d
     """The filter's dates, else the span of the incidents' and the evidence's dates. A
     period of more than MAX_MONTHS (a filter may name the year 1 or 9999) is narrowed to
     the records inside it, and then, if still too long, to its last MAX_MONTHS months."""
-    start, end = _date(filters.date_from), _date(filters.date_to)
+    start, end = parse_date(filters.date_from), parse_date(filters.date_to)
     if not (start and end):
         first, last = _span(incidents, items)
         start, end = start or first, end or last

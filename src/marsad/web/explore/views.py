@@ -23,9 +23,10 @@ from django.views.decorators.http import require_GET
 
 from marsad import conf
 from marsad.access.rules import visible_items
-from marsad.incidents.filters import _date
+from marsad.incidents.filters import parse_date
 from marsad.incidents.models import Place
 from marsad.web.incidents.forms import GRADE_LABELS
+from marsad.web.places import name_in
 
 from . import mapdata, timeline
 from .scope import arabic, filter_context, scope
@@ -70,7 +71,7 @@ def _labels() -> list[list]:
         if (lat is None or lon is None) and pk in sums:
             lat, lon = sums[pk][0] / sums[pk][2], sums[pk][1] / sums[pk][2]
         if lat is not None and lon is not None:
-            labels.append([(r["name_ar"] or r["name"]) if ar else r["name"], round(lat, 4), round(lon, 4), r["level"]])
+            labels.append([name_in(r["name"], r["name_ar"], ar), round(lat, 4), round(lon, 4), r["level"]])
     return labels
 
 
@@ -127,7 +128,7 @@ def timeline_page(request):
     filters, incidents = scope(request)
     items = filters.apply_items(visible_items(request.user), request.user)
     rtl = arabic()
-    day = _date(request.GET.get("day", ""))
+    day = parse_date(request.GET.get("day", ""))
     context = filter_context(request, filters, incidents.count()) | {"day": day, "rtl": rtl}
     base = reverse("explore:timeline")
     query = filters.query()
@@ -166,7 +167,7 @@ def timeline_page(request):
     if context["chart"]:
         context["chart_svg"] = timeline.svg(context["chart"], context["mode"], "timeline-title")
     for row in context.get("listed", []) + context.get("day_incidents", []):
-        row["place"] = (row["place__name_ar"] or row["place__name"]) if rtl else row["place__name"]
+        row["place"] = name_in(row["place__name"], row["place__name_ar"], rtl)
     return render(request, "explore/timeline.html", context)
 
 

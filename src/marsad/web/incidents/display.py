@@ -13,18 +13,13 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from marsad.incidents.history import visible_changes
 from marsad.incidents.models import Incident, IncidentChange, Place
 from marsad.incidents.review import MENTION
-from marsad.incidents.service import RESTRICTED
+from marsad.web.places import place_name
 
 from .forms import (EVENT_LABELS, FACILITY_LABELS, GEO_PRECISION, GRADE_LABELS, LABELS, ROLE_LABELS, STATUS_LABELS,
                     TIME_PRECISION)
-
-
-def place_name(place: Place | None, arabic: bool) -> str:
-    if place is None:
-        return ""
-    return (place.name_ar or place.name) if arabic else place.name
 
 
 def show(field: str, value: Any, places: dict[str, str]) -> str:
@@ -86,20 +81,18 @@ def history(incident: Incident, names: dict[str, str], see_restricted: bool, ara
     places = {p.key: place_name(p, arabic) for p in Place.objects.filter(key__in=keys)}
     per_field: dict[str, list[Entry]] = {}
     timeline: list[Entry] = []
-    for change in changes:
+    for seen in visible_changes(changes, see_restricted):
+        change = seen.change
         who = names.get(change.actor)
         base = {"change": change, "who": who or change.actor.removeprefix("actor:")[:10], "known": who is not None}
         if change.action == "create":
-            values = {k: v for k, v in (change.new or {}).items() if see_restricted or k not in RESTRICTED}
-            for field, value in values.items():
+            for field, value in (seen.new or {}).items():
                 per_field.setdefault(field, []).append(Entry(field=field, old="", new=show(field, value, places),
                                                              **base))
             timeline.append(Entry(field="", old="", new="", **base))
             continue
-        if change.field in RESTRICTED and not see_restricted:
-            continue
-        entry = Entry(field=change.field, old=show(change.field, change.old, places),
-                      new=show(change.field, change.new, places),
+        entry = Entry(field=change.field, old=show(change.field, seen.old, places),
+                      new=show(change.field, seen.new, places),
                       is_code=change.field in ("merged_into", "merged_from", "split_to", "item"), **base)
         timeline.append(entry)
         if change.action == "set":

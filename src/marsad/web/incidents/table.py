@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 
-from marsad.incidents.filters import Filters, _date  # noqa: F401  (Filters: the shared one, re-exported)
+from marsad.incidents.filters import Filters, parse_date  # noqa: F401  (Filters: the shared one, re-exported)
 from marsad.incidents.models import Incident, IncidentItem
 
 PAGE = 50
@@ -30,7 +30,7 @@ def page(incidents, after: str = "", size: int = PAGE) -> tuple[list[Incident], 
     else:
         if after.startswith("d"):
             day, _sep, pk = after[1:].partition(".")
-            when = _date(day)
+            when = parse_date(day)
             if when and pk.isdigit():
                 # The plain bound lets the index start at the cursor; the OR alone would scan from the top.
                 dated = dated.filter(Q(event_date__lt=when) | Q(event_date=when, id__lt=int(pk)),

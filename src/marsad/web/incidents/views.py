@@ -27,6 +27,7 @@ from marsad.custody import log
 from marsad.incidents import exports, review
 from marsad.incidents.service import RESTRICTED, IncidentError
 from marsad.web.explore import scope
+from marsad.web.places import place_name
 
 from . import bulk, once, placesearch, table
 from .forms import EVENT_LABELS, BulkForm, CreateForm, grade_choices, status_choices
@@ -52,7 +53,7 @@ def _table_context(request) -> dict:
     for row in rows:
         row.evidence_count = counts.get(row.pk, 0)
         row.type_label = EVENT_LABELS.get(row.sub_event_type or row.event_type, row.sub_event_type or row.event_type)
-        row.place_label = ((row.place.name_ar or row.place.name) if arabic else row.place.name) if row.place_id else ""
+        row.place_label = place_name(row.place, arabic)
     projects = list(visible_projects(request.user))
     shared = {} if is_fragment(request) else scope.filter_context(request, filters, incidents.count())
     return shared | {

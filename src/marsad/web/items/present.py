@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy
 from marsad.access.models import Preference
 from marsad.access.roles import CAN, RESTRICTED_CAPTURE_FIELDS, RESTRICTED_ITEM_FIELDS, SAFE_METADATA_TAGS
 from marsad.access.rules import projects_where, role_for, visible_incidents, visible_items
-from marsad.evidence.models import AnalysisResult, Capture, Derivative, Item
+from marsad.evidence.metadata import exiftool_tags
+from marsad.evidence.models import Capture, Derivative, Item
 
 PAGE = 50
 # Labels for the table's rows, given here rather than by an include per cell: a page of
@@ -78,6 +79,17 @@ def blur_all(user) -> bool:
     return Preference.objects.filter(user=user, blur_all_media=True).exists()
 
 
+def incident_codes(user, item_ids) -> defaultdict[int, list[str]]:
+    """item id -> the codes of the incidents the user may see that it is linked to."""
+    from marsad.incidents.models import IncidentItem
+
+    out = defaultdict(list)
+    for item_id, code in (IncidentItem.objects.filter(item_id__in=item_ids, incident__in=visible_incidents(user))
+                          .order_by("incident__code").values_list("item_id", "incident__code")):
+        out[item_id].append(code)
+    return out
+
+
 def table_rows(user, items: list[Item]) -> list[dict]:
     """The table's cells for one page: four queries for the whole page."""
     ids = [i.pk for i in items]
@@ -86,12 +98,7 @@ def table_rows(user, items: list[Item]) -> list[dict]:
     captures = dict(Capture.objects.filter(item_id__in=ids, project_id__in=projects_where(user, "view"))
                     .values_list("item_id").annotate(n=Count("id")))
     pictures = set(Derivative.objects.filter(item_id__in=ids, role__in=PICTURE_ROLES).values_list("item_id", flat=True))
-    incidents = defaultdict(list)
-    from marsad.incidents.models import IncidentItem
-
-    for item_id, code in (IncidentItem.objects.filter(item_id__in=ids, incident__in=visible_incidents(user))
-                          .order_by("incident__code").values_list("item_id", "incident__code")):
-        incidents[item_id].append(code)
+    incidents = incident_codes(user, ids)
     from .forms import KIND_LABELS
 
     blur = blur_all(user)
@@ -119,8 +126,7 @@ def item_facts(item: Item, full: bool) -> dict:
 def metadata_tags(item: Item, full: bool) -> list[tuple[str, object]]:
     """exiftool's tags: all of them with the right, the technical ones without (no GPS,
     no serial numbers, no device)."""
-    result = AnalysisResult.objects.filter(item=item, step="metadata").values_list("result", flat=True).first()
-    tags = (result or {}).get("exiftool") or {}
+    tags = exiftool_tags(item.pk)
     if not full:
         return [(name, tags[name]) for name in SAFE_METADATA_TAGS if name in tags]
     return sorted(tags.items())
@@ -131,14 +137,23 @@ def captures(user, item: Item) -> list[dict]:
     the same bytes are its own), with sources only where the user may see restricted fields."""
     from marsad.access.rules import projects_where
 
-    full_in = set(projects_where(user, "view_restricted"))
     rows = Capture.objects.filter(item=item, project_id__in=projects_where(user, "view")).order_by("ingested_at", "id")
-    out = []
-    for row in rows.values("project_id", "source_kind", "ingested_at", *RESTRICTED_CAPTURE_FIELDS)[:MAX_CAPTURES]:
-        if row.pop("project_id") not in full_in:
-            row = {k: v for k, v in row.items() if k not in RESTRICTED_CAPTURE_FIELDS}
-        out.append(row)
+    out = capture_rows(user, rows.values("project_id", "source_kind", "ingested_at",
+                                         *RESTRICTED_CAPTURE_FIELDS)[:MAX_CAPTURES])
+    for row in out:
+        del row["project_id"]
     return out
+
+
+def capture_rows(user, rows) -> list[dict]:
+    """Capture rows read with values() (project_id and the restricted fields among them),
+    the restricted fields taken out of those whose project's restricted fields the user
+    may not see."""
+    from marsad.access.rules import projects_where
+
+    full_in = set(projects_where(user, "view_restricted"))
+    return [row if row["project_id"] in full_in else
+            {k: v for k, v in row.items() if k not in RESTRICTED_CAPTURE_FIELDS} for row in rows]
 
 
 def sources_visible(user, item_ids) -> set[int]:

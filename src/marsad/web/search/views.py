@@ -14,6 +14,7 @@ from marsad.search.models import SearchEntry
 from marsad.search.query import search
 from marsad.web.incidents import display
 from marsad.web.incidents.views import is_fragment
+from marsad.web.places import name_in
 
 KINDS = {
     SearchEntry.Kind.INCIDENT: _("Incident"), SearchEntry.Kind.COMMENT: _("Comment"),
@@ -46,8 +47,8 @@ def page(request):
         hit.kind_label = KINDS[hit.kind]
         hit.field_label = _field_label(hit.kind, hit.field)
         hit.href = hit.url()
-        if arabic and hit.title_ar:
-            hit.title = hit.title_ar
+        if hit.title_ar:  # a place
+            hit.title = name_in(hit.title, hit.title_ar, arabic)
     extra = {"in": only} if kinds else {}
     context = {
         "filters": filters, "results": results, "only": only if kinds else "", "kinds": list(KINDS.items()),
