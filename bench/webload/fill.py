@@ -331,9 +331,10 @@ def analyze() -> float:
     return time.perf_counter() - t0
 
 
-def fill_search() -> dict[str, float]:
+def fill_search(chunk: int = 50_000) -> dict[str, float]:
     """The search index for what fill() wrote, built by marsad.search's own builders (the same
-    rows `marsad search reindex` writes) and written in bulk: reindex reads object by object."""
+    rows `marsad search reindex` writes) and written in bulk: reindex reads object by object.
+    Read a chunk, then write it: a COPY holds the connection, so no query may run inside it."""
     from types import SimpleNamespace
 
     from marsad.evidence.models import Capture, Item
@@ -343,17 +344,25 @@ def fill_search() -> dict[str, float]:
 
     columns = ["kind", "object_id", "field", "incident_id", "item_id", "project_id", "restricted", "weight", "text",
                "norm"]
-
-    def entries():
-        # Places are indexed already: the gazetteer was loaded through the ORM, whose signals index it.
-        for row in Item.objects.values("id", "kind", "mime", "codec", "make", "model").order_by("pk").iterator(20_000):
-            yield from index.item_entries(SimpleNamespace(pk=row["id"], **row), {})
-        for row in Capture.objects.values("id", "item_id", "project_id", "text", "source_details", "channel",
-                                          "original_name", "url").order_by("pk").iterator(20_000):
-            yield from index.capture_entries(SimpleNamespace(pk=row["id"], **row))
-        for incident in Incident.objects.select_related("place").order_by("pk").iterator(5000):
-            yield from index.incident_entries(incident)
-
+    # Places are indexed already: the gazetteer was loaded through the ORM, whose signals index it.
+    sources = [
+        (Item, ("id", "kind", "mime", "codec", "make", "model"),
+         lambda row: index.item_entries(SimpleNamespace(pk=row["id"], **row), {})),
+        (Capture, ("id", "item_id", "project_id", "text", "source_details", "channel", "original_name", "url"),
+         lambda row: index.capture_entries(SimpleNamespace(pk=row["id"], **row))),
+    ]
+    w, n = Writer(), 0
     t0 = time.perf_counter()
-    n = Writer().write(SearchEntry, columns, (tuple(getattr(e, c) for c in columns) for e in entries()))
+    for model, fields, build in sources:
+        last = 0
+        while True:
+            rows = list(model.objects.filter(id__gt=last).order_by("id").values(*fields)[:chunk])
+            if not rows:
+                break
+            last = rows[-1]["id"]
+            entries = [e for row in rows for e in build(row)]
+            n += w.write(SearchEntry, columns, [tuple(getattr(e, c) for c in columns) for e in entries])
+    incidents = list(Incident.objects.select_related("place").order_by("pk"))
+    entries = [e for incident in incidents for e in index.incident_entries(incident)]
+    n += w.write(SearchEntry, columns, [tuple(getattr(e, c) for c in columns) for e in entries])
     return {"search_entries": n, "seconds": time.perf_counter() - t0}
