@@ -106,7 +106,11 @@ class Incident(models.Model):
         ordering = ["event_date", "id"]
         # The start page counts each project's incidents by status: an index-only scan
         # instead of reading every incident (bench/web.py, 50,000 incidents).
-        indexes = [models.Index(fields=["project", "status"], name="incident_project_status")]
+        indexes = [models.Index(fields=["project", "status"], name="incident_project_status"),
+                   # The table, map and timeline show how many incidents a filter leaves: counting a
+                   # project's live (unmerged) incidents reads this index alone (bench/web.py).
+                   models.Index(fields=["project"], condition=models.Q(merged_into__isnull=True),
+                                name="incident_live_per_project")]
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
