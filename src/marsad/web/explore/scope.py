@@ -51,6 +51,12 @@ def place_choices(filters: Filters) -> list[tuple[str, str]]:
     return out
 
 
+def members_of(projects: list) -> QuerySet:
+    """The people with a role in any of `projects`, by name (the assignee choices)."""
+    return get_user_model().objects.filter(
+        pk__in=Membership.objects.filter(project__in=projects).values("user_id")).order_by("username")
+
+
 def filter_context(request, filters: Filters, count: int) -> dict:
     """Everything templates/includes/filters.html reads."""
     from marsad.web.incidents.forms import EVENT_LABELS, grade_choices, status_choices
@@ -64,9 +70,7 @@ def filter_context(request, filters: Filters, count: int) -> dict:
     return {
         "filters": filters, "count": count, "projects": projects,
         "grades": grade_choices(blank=True), "statuses": status_choices(blank=True),
-        "members": get_user_model().objects.filter(
-            pk__in=Membership.objects.filter(project__in=projects).values("user_id")).order_by("username"),
-        "place_choices": place_choices(filters), "event_types": event_types,
+        "members": members_of(projects), "place_choices": place_choices(filters), "event_types": event_types,
         "media_kinds": [k.value for k in MediaKind], "source_kinds": sorted(registry.sources()),
         "current_view": request.resolver_match.view_name if request.resolver_match else "",
     }

@@ -10,7 +10,6 @@ import tempfile
 from pathlib import Path
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -21,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from marsad import registry
-from marsad.access.models import Membership
 from marsad.access.rules import allowed, projects_where, visible_items, visible_projects
 from marsad.custody import log
 from marsad.incidents import exports, review
@@ -30,7 +28,7 @@ from marsad.web.explore import scope
 from marsad.web.places import place_name
 
 from . import bulk, once, placesearch, table
-from .forms import EVENT_LABELS, BulkForm, CreateForm, grade_choices, status_choices
+from .forms import EVENT_LABELS, BulkForm, CreateForm
 
 CONTENT_TYPES = {".csv": "text/csv; charset=utf-8", ".geojson": "application/geo+json", ".json": "application/json",
                  ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -45,7 +43,7 @@ def _scope(request):
     return scope.scope(request)  # the same incidents as the map and the timeline show
 
 
-def _table_context(request) -> dict:
+def _table_context(request, whole: bool) -> dict:
     filters, incidents = _scope(request)
     rows, after = table.page(incidents, request.GET.get("after", ""))
     counts = table.evidence_counts(rows)
@@ -54,14 +52,13 @@ def _table_context(request) -> dict:
         row.evidence_count = counts.get(row.pk, 0)
         row.type_label = EVENT_LABELS.get(row.sub_event_type or row.event_type, row.sub_event_type or row.event_type)
         row.place_label = place_name(row.place, arabic)
-    projects = list(visible_projects(request.user))
-    shared = {} if is_fragment(request) else scope.filter_context(request, filters, incidents.count())
+    # The whole page draws the shared filter form; a fragment (the next page of rows) needs
+    # only the bulk form's assignee choices from it.
+    shared = (scope.filter_context(request, filters, incidents.count()) if whole
+              else {"filters": filters, "members": scope.members_of(list(visible_projects(request.user)))})
     return shared | {
-        "filters": filters, "rows": rows, "after": after, "first_page": bool(request.GET.get("after")),
-        "next_query": filters.query(after=after), "projects": projects,
-        "grades": grade_choices(blank=True), "statuses": status_choices(blank=True),
-        "members": get_user_model().objects.filter(
-            pk__in=Membership.objects.filter(project__in=projects).values("user_id")).order_by("username"),
+        "rows": rows, "after": after, "first_page": bool(request.GET.get("after")),
+        "next_query": filters.query(after=after),
         "may_edit": bool(projects_where(request.user, "edit")),
         "formats": sorted(registry.exporters()),
     }
@@ -69,8 +66,9 @@ def _table_context(request) -> dict:
 
 @require_GET
 def incident_list(request):
-    context = _table_context(request) | {"bulk": BulkForm()}
-    template = "incidents/list.html#table" if is_fragment(request) else "incidents/list.html"
+    fragment = is_fragment(request)
+    context = _table_context(request, whole=not fragment) | {"bulk": BulkForm()}
+    template = "incidents/list.html#table" if fragment else "incidents/list.html"
     return render(request, template, context)
 
 
@@ -84,7 +82,7 @@ def bulk_edit(request):
     if not codes:
         form.add_error(None, _("Choose at least one incident."))
     if not form.is_valid() or not codes:
-        context = _table_context(request) | {"bulk": form}
+        context = _table_context(request, whole=True) | {"bulk": form}
         return render(request, "incidents/list.html", context, status=400)
     seen = {code: {f: request.POST[f"seen_{f}_{code}"] for f in ("grade", "status", "assignee")
                    if f"seen_{f}_{code}" in request.POST} for code in codes}
