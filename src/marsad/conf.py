@@ -26,6 +26,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("home", "MARSAD_HOME", "./marsad-data", "The workspace folder: database, store, log, keys."),
     Setting("database_url", "DATABASE_URL", "", "Database URL; empty means SQLite in the workspace."),
     Setting("storage", "MARSAD_STORAGE", "", "Blob store location; empty means `store/` in the workspace."),
+    Setting("s3_retention_days", "MARSAD_S3_RETENTION_DAYS", 3650,
+            "COMPLIANCE retention set on each new S3 object where the bucket has Object Lock; 0: none."),
     Setting("workers", "MARSAD_WORKERS", 2, "Analysis processes `marsad ingest` starts while it waits."),
     Setting("actor", "MARSAD_ACTOR", "", "Who acts (recorded pseudonymously); empty means the OS user."),
     Setting("thumbnail_px", "MARSAD_THUMBNAIL_PX", 320, "Long side of image thumbnails, in pixels."),

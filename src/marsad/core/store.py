@@ -4,12 +4,16 @@ Blobs are streamed in chunks (a 4 GB video never sits in memory), hashed with
 SHA-256 (the address) and BLAKE2b-512 (a second, independent digest), written to
 a temporary file, fsynced, and linked into place without overwriting. A crash
 leaves at most a temporary file, which `sweep_temporary` removes.
+
+`open_store` picks the store a location names: a folder (`LocalStore`) or
+`s3://BUCKET/PREFIX` (`marsad.core.store_s3.S3Store`); both offer `Store`.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import os
 import re
 import stat
@@ -32,6 +36,10 @@ class BlobMissing(StoreError):
     pass
 
 
+class BlobChanged(StoreError):
+    """A blob's bytes no longer give its address (or its recorded BLAKE2b)."""
+
+
 @dataclass(frozen=True)
 class Blob:
     sha256: str
@@ -41,14 +49,72 @@ class Blob:
 
 
 class Store(Protocol):
-    """What every blob store offers (local directory now; S3-compatible later)."""
+    """What every blob store offers (a local folder, or an S3-compatible bucket)."""
 
     def put_file(self, path: str | os.PathLike[str] | bytes) -> Blob: ...
     def put_bytes(self, data: bytes) -> Blob: ...
-    def open(self, sha256: str) -> BinaryIO: ...
+    def put_stream(self, source: BinaryIO) -> Blob: ...
+    def open(self, sha256: str, verify: bool | str = False) -> BinaryIO: ...
     def exists(self, sha256: str) -> bool: ...
     def digest(self, sha256: str) -> tuple[str, str, int]: ...
+    def path(self, sha256: str) -> Path: ...
     def __iter__(self) -> Iterator[str]: ...
+
+
+def open_store(location: str | os.PathLike[str], cache: str | os.PathLike[str] | None = None,
+               retention_days: int = 0) -> Store:
+    """The store at `location`: `s3://BUCKET/PREFIX` or a folder.
+
+    For S3, `cache` is a local folder for the copies that tools needing a file
+    (fingerprinting, thumbnails) read, and `retention_days` the COMPLIANCE
+    retention set on each new object where the bucket has Object Lock.
+    """
+    text = os.fspath(location)
+    if isinstance(text, str) and text.startswith("s3://"):
+        from .store_s3 import S3Store
+
+        return S3Store.from_url(text, cache=cache, retention_days=retention_days)
+    return LocalStore(text)
+
+
+class VerifyingReader(io.RawIOBase):
+    """Reads a blob while hashing it; at the end, raises `BlobChanged` if the bytes are not the ones addressed.
+
+    Only a read to the end is verified: the digest needs every byte.
+    """
+
+    def __init__(self, raw: BinaryIO, sha256: str, blake2b: str = "") -> None:
+        self.raw, self.sha256, self.blake2b = raw, sha256, blake2b
+        self._sha, self._blake = hashlib.sha256(), hashlib.blake2b() if blake2b else None
+        self._checked = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        n = self.raw.readinto(buffer)
+        if n:
+            chunk = memoryview(buffer)[:n]
+            self._sha.update(chunk)
+            if self._blake is not None:
+                self._blake.update(chunk)
+        elif not self._checked and len(buffer):
+            self._checked = True
+            if self._sha.hexdigest() != self.sha256 or (
+                    self._blake is not None and self._blake.hexdigest() != self.blake2b):
+                raise BlobChanged(f"blob {self.sha256} has changed in the store: its bytes no longer give its digest")
+        return n or 0
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+def verified(raw: BinaryIO, sha256: str, verify: bool | str) -> BinaryIO:
+    """`raw` as is, or wrapped to check its digest at the end (`verify` may be a BLAKE2b to check too)."""
+    if not verify:
+        return raw
+    return io.BufferedReader(VerifyingReader(raw, sha256, verify if isinstance(verify, str) else ""), CHUNK)
 
 
 def _check_address(sha256: str) -> None:
@@ -116,11 +182,13 @@ class LocalStore:
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
 
-    def open(self, sha256: str) -> BinaryIO:
+    def open(self, sha256: str, verify: bool | str = False) -> BinaryIO:
+        """The blob's bytes; with `verify`, reading to the end raises `BlobChanged` if they changed."""
         try:
-            return open(self.path(sha256), "rb")
+            raw = open(self.path(sha256), "rb", buffering=0 if verify else -1)  # noqa: SIM115 (the caller closes it)
         except FileNotFoundError as e:
             raise BlobMissing(f"blob {sha256} is missing from the store") from e
+        return verified(raw, sha256, verify)
 
     def digest(self, sha256: str) -> tuple[str, str, int]:
         """Re-hash a stored blob (for fixity checks)."""
@@ -138,9 +206,11 @@ class LocalStore:
             return self._put_stream(source)
 
     def put_bytes(self, data: bytes) -> Blob:
-        import io
+        return self.put_stream(io.BytesIO(data))
 
-        return self._put_stream(io.BytesIO(data))
+    def put_stream(self, source: BinaryIO) -> Blob:
+        """Store what `source` yields until its end (it needs `readinto`)."""
+        return self._put_stream(source)
 
     def _put_stream(self, source: BinaryIO) -> Blob:
         self.tmp.mkdir(parents=True, exist_ok=True)
@@ -162,6 +232,9 @@ class LocalStore:
             return Blob(sha256, blake2b, size, created=True)
         finally:
             tmp_path.unlink(missing_ok=True)
+
+    def __str__(self) -> str:
+        return str(self.root)
 
     def __iter__(self) -> Iterator[str]:
         for dirpath, _dirs, files in os.walk(self.root):

@@ -49,8 +49,10 @@ class Outcome:
 
 def store() -> LocalStore:
     from marsad import conf
+    from marsad.core.store import open_store
 
-    return LocalStore(conf.get("storage") or settings.WORKSPACE.store_dir)
+    return open_store(conf.get("storage") or settings.WORKSPACE.store_dir, cache=settings.WORKSPACE.home / "cache",
+                      retention_days=conf.get("s3_retention_days"))
 
 
 def ingest_sighting(sighting: Sighting, actor: str, blob_store: LocalStore, project: int | None = None) -> Outcome:
