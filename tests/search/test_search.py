@@ -225,3 +225,32 @@ def test_a_common_word_gives_the_same_hits_by_either_plan(world, monkeypatch):
     before = {text: keys(world["viewer"], text) for text in CASES}
     monkeypatch.setattr(query, "PROBE", 1)
     assert {text: keys(world["viewer"], text) for text in CASES} == before
+
+
+FILTERED = [{"status": "new"}, {"status": "in_review"}, {"kind": "video"}, {"place": "test:kafranbel"},
+            {"date_from": "2000-01-01"}, {"date_to": "2000-01-01"}, {"status": "new", "date_from": "2000-01-01"},
+            {"tag": "health", "kind": "video"}, {"source": "telegram", "status": "new"}, {"project": "idlib"}, {"project": "idlib", "source": "files"}]
+
+
+def test_a_filter_gives_the_same_hits_read_from_its_choices_or_by_walking(world):
+    """A narrow filter reads the rows of the incidents and items it chooses (query._driven);
+    a wide one walks the newest matching rows and tests it on each (query._narrowed).
+    Both must keep the same rows, so each filter here is run both ways."""
+    from marsad.incidents.models import IncidentItem
+    from marsad.search import query
+
+    IncidentItem.objects.create(incident=world["strike"], item=world["video"], role="primary",
+                                added_at=timezone.now(), added_by=ACTOR)
+    service.update(world["market"], {"status": Incident.Status.IN_REVIEW}, ACTOR, reason="x")
+    owner = world["owner"]
+    words = ["قصف", "shells", "h264", "strike", "kafranbel"]
+    driven = {(w, i): keys(owner, w, filters=Filters(**f)) for w in words for i, f in enumerate(FILTERED)}
+    assert any(driven.values()) and not all(driven.values())  # the filters keep some rows, and drop some
+    assert driven[("h264", FILTERED.index({"tag": "health", "kind": "video"}))] == [("item", "a" * 64)]
+    original = query.FEW
+    try:
+        query.FEW = -1  # nothing is ever few: every filter walks
+        walked = {(w, i): keys(owner, w, filters=Filters(**f)) for w in words for i, f in enumerate(FILTERED)}
+    finally:
+        query.FEW = original
+    assert walked == driven

@@ -44,6 +44,21 @@ class ProjectItem(models.Model):
         indexes = [models.Index(fields=["item", "project"])]
 
 
+class HeldDay(models.Model):
+    """How many items of each kind a project holds per day of capture (UTC): the timeline's
+    evidence strip for one project, read from here instead of counting every item. Kept by
+    database triggers on access_projectitem and evidence_item (migration 0003), so bulk
+    writes and COPY keep it true too."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    kind = models.CharField(max_length=16)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "day", "kind"], name="one_count_per_held_day")]
+
+
 class Preference(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="marsad_preference")
     blur_all_media = models.BooleanField(default=False, help_text="Show every picture blurred until clicked.")

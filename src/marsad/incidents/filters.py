@@ -123,12 +123,17 @@ class Filters:
             items = items.filter(Exists(Capture.objects.filter(item=OuterRef("pk"), source_kind=self.source,
                                                                 project_id__in=projects)))
         start, end = parse_date(self.date_from), parse_date(self.date_to)
-        if start:
-            moment = dt.datetime.combine(start, dt.time.min, dt.UTC)
-            items = items.filter(Q(captured_at__gte=moment) | Q(captured_at__isnull=True, first_seen__gte=moment))
-        if end:
-            moment = dt.datetime.combine(end, dt.time.max, dt.UTC)
-            items = items.filter(Q(captured_at__lte=moment) | Q(captured_at__isnull=True, first_seen__lte=moment))
+        if start or end:
+            # One OR of two ranges, each whole on its own column, so that each side can be read
+            # from its index (a day's evidence out of a million), not two ORs tested on every row.
+            span = {}
+            if start:
+                span["gte"] = dt.datetime.combine(start, dt.time.min, dt.UTC)
+            if end:
+                span["lte"] = dt.datetime.combine(end, dt.time.max, dt.UTC)
+            items = items.filter(Q(**{f"captured_at__{op}": moment for op, moment in span.items()})
+                                 | Q(captured_at__isnull=True, **{f"first_seen__{op}": moment
+                                                                  for op, moment in span.items()}))
         if any(getattr(self, name) for name in self.INCIDENT_CHOICES):
             chosen = Filters(**{name: getattr(self, name) for name in self.INCIDENT_CHOICES})
             scope = chosen.apply(incidents if incidents is not None else visible_incidents(user), user)

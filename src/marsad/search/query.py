@@ -9,7 +9,9 @@ databases rank and highlight the same rows the same way."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import json
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -183,55 +185,149 @@ def _offset(after: str | None) -> int:
         return 0
 
 
+def _captures(filters) -> Q:
+    """Which capture rows the filter keeps. A capture is one project's sighting: its text
+    shows under that project and its own source only (the item may be held by another
+    project too, or have come from another source)."""
+    keep = Q()
+    if filters.project:
+        from marsad.access.models import Project
+
+        keep &= Q(project_id__in=Project.objects.filter(slug=filters.project).values("pk"))
+    if filters.source:
+        from marsad.evidence.models import Capture
+
+        keep &= Q(Exists(Capture.objects.filter(pk=OuterRef("object_id"), source_kind=filters.source)))
+    return keep
+
+
+def _keep_captures(rows: QuerySet, filters) -> QuerySet:
+    keep = _captures(filters)
+    return rows.exclude(Q(kind=Kind.CAPTURE) & ~keep) if keep else rows
+
+
 def _narrowed(rows: QuerySet, user, filters) -> QuerySet:
-    """Incident and item rows narrowed by the shared filter (its text aside); places
-    belong to no project, date or status, so a filter leaves them out. The filter is
-    asked of each row's own incident or item (EXISTS), not of every incident first:
-    the rows are already few, and already limited to what the user may read."""
+    """Incident and item rows whose incident or item the shared filter chooses, asked of
+    each row's own incident or item (EXISTS): for a wide filter, where walking the newest
+    rows finds CAP soon. (IN here would sit under an OR, where PostgreSQL cannot join it
+    and, once the chosen ids outgrow work_mem, reruns the subquery for every row.) Places
+    belong to no project, date or status, so a filter leaves them out."""
     from marsad.evidence.models import Item
     from marsad.incidents.models import Incident
 
-    chosen = dataclasses.replace(filters, q="")
-    if not chosen.active:
-        return rows
-    incident = chosen.apply(Incident.objects.filter(pk=OuterRef("incident_id")), user)
-    item = chosen.apply_items(Item.objects.filter(pk=OuterRef("item_id")), user)
+    incident = filters.apply(Incident.objects.filter(pk=OuterRef("incident_id")), user)
+    item = filters.apply_items(Item.objects.filter(pk=OuterRef("item_id")), user)
     rows = rows.filter(Q(Exists(incident), kind__in=INCIDENT_KINDS) | Q(Exists(item), kind__in=ITEM_KINDS))
-    # A capture is one project's sighting: its text shows under that project and its own source
-    # only (the item may be held by another project too, or have come from another source).
-    if chosen.project:
-        from marsad.access.models import Project
+    return _keep_captures(rows, filters)
 
-        rows = rows.exclude(Q(kind=Kind.CAPTURE) & ~Q(project_id__in=Project.objects.filter(slug=chosen.project)
-                                                          .values("pk")))
-    if chosen.source:
-        from marsad.evidence.models import Capture
 
-        rows = rows.exclude(Q(kind=Kind.CAPTURE) & ~Q(Exists(Capture.objects.filter(
-            pk=OuterRef("object_id"), source_kind=chosen.source))))
-    return rows
+class AmongIds(Func):
+    """`column` is one of `ids`, passed as one parameter however many there are (an array
+    on PostgreSQL, whose planner then knows how many; a JSON list on SQLite)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, column: str, ids: list[int]):
+        super().__init__(F(column))
+        self.ids = ids
+
+    def as_sql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        if connection.vendor == "postgresql":
+            return f"{column} = ANY(%s::bigint[])", [*params, self.ids]
+        return f"{column} IN (SELECT value FROM json_each(%s))", [*params, json.dumps(self.ids)]
+
+
+FEW = 50_000  # chosen incidents, and chosen items, at most for the filter to be read as lists
+
+
+def _chosen_ids(user, filters) -> tuple[list[int], list[int]] | None:
+    """The ids of the incidents and of the items the filter chooses, where both are FEW at
+    most; None for a wide filter. Items are reached from what narrows them cheaply: the
+    links of the incidents the incident choices select, or the capture-date index. A
+    filter on kind, source or project alone is wide by nature."""
+    from marsad.access.rules import visible_incidents
+    from marsad.evidence.models import Item
+    from marsad.incidents.filters import Filters
+    from marsad.incidents.models import Incident, IncidentItem
+
+    def few(ids_qs) -> list[int] | None:
+        ids = list(ids_qs.order_by()[:FEW + 1])  # any order: no sort of what may be 50,000 rows
+        return ids if len(ids) <= FEW else None
+
+    choices = {name: getattr(filters, name) for name in Filters.INCIDENT_CHOICES}
+    if not (any(choices.values()) or filters.date_from or filters.date_to):
+        return None
+    incident_ids = few(filters.apply(Incident.objects.all(), user).values_list("pk", flat=True))
+    if incident_ids is None:
+        return None
+    evidence = dataclasses.replace(filters, **dict.fromkeys(choices, ""))
+    if any(choices.values()):
+        # the same evidence as apply_items: linked to an incident these choices select
+        links = IncidentItem.objects.filter(incident__in=Filters(**choices).apply(visible_incidents(user), user))
+        linked = few(links.values_list("item_id", flat=True))
+        if linked is not None:  # read by primary key: cheaper than PostgreSQL's own choice of a scan
+            items = Item.objects.filter(AmongIds("id", linked))
+        elif filters.date_from or filters.date_to:  # many links, but the dates may still narrow them
+            items = Item.objects.filter(pk__in=links.values("item_id"))
+        else:
+            return None
+    else:
+        items = Item.objects.all()
+    item_ids = few(evidence.apply_items(items, user).values_list("pk", flat=True))
+    return None if item_ids is None else (incident_ids, item_ids)
+
+
+def _driven(rows: QuerySet, filters, ids: tuple[list[int], list[int]]) -> list[int]:
+    """The ids of every readable row that matches and belongs to the chosen incidents and
+    items, each kind of row read through its own index (incident_id, item_id): one day's
+    evidence is 300 of a million items, and testing the filter on each of the 300,000 rows
+    holding a common word, newest first, took seconds."""
+    incident_ids, item_ids = ids
+    of_incidents = rows.filter(AmongIds("incident_id", incident_ids), kind__in=INCIDENT_KINDS)
+    of_items = _keep_captures(rows.filter(AmongIds("item_id", item_ids), kind__in=ITEM_KINDS), filters)
+    return list(of_incidents.values_list("id", flat=True).union(of_items.values_list("id", flat=True), all=True))
 
 
 def _rows(scope: Scope, q: Query, user, filters, kinds) -> list[SearchEntry]:
     rows = entries(scope, q)
     if kinds:
         rows = rows.filter(kind__in=list(kinds))
-    if filters is not None:
-        rows = _narrowed(rows, user, filters)
     fields_ = ("id", "kind", "object_id", "field", "incident_id", "item_id", "project_id", "weight", "norm")
+    chosen = dataclasses.replace(filters, q="") if filters is not None else None
+    if chosen is not None and chosen.active:
+        with _planned():
+            ids = _chosen_ids(user, chosen)
+            if ids is not None:
+                newest = sorted(_driven(rows, chosen, ids), reverse=True)[:CAP + 1]
+                return list(SearchEntry.objects.filter(pk__in=newest).only(*fields_).order_by("-id"))
+            # A wide filter: walk the newest matching rows, testing the filter on each (no
+            # probe for a common word: with the filter's tests it reads every matching row).
+            return list(_narrowed(rows, user, chosen).only(*fields_).order_by("-id")[:CAP + 1])
     newest = rows.only(*fields_).order_by("-id")[:CAP + 1]
     if connection.vendor != "postgresql":
         return list(newest)  # FTS5 hands rows over newest first and stops at the limit
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")  # compiling costs more (~150 ms) than these queries take
+    with _planned() as cursor:
         if _common(rows, cursor):
             # A word most readable rows hold: walking the newest rows (primary key, backwards)
             # and testing each stops after CAP matches, where the GIN bitmap would visit every
             # matching row first. The planner cannot tell (prefix matches are estimated blindly).
             cursor.execute("SET LOCAL enable_bitmapscan = off")
             cursor.execute("SET LOCAL enable_seqscan = off")
+        return list(newest)
+
+
+@contextlib.contextmanager
+def _planned():
+    """A cursor whose planner settings (SET LOCAL) last only for the block, with PostgreSQL's
+    JIT off: compiling costs more (~150 ms) than these queries take."""
+    if connection.vendor != "postgresql":
+        yield None
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
         try:
-            return list(newest)
+            yield cursor
         finally:
             # Inside a caller's transaction SET LOCAL would last until it ends: put them back now.
             for setting in ("jit", "enable_bitmapscan", "enable_seqscan"):

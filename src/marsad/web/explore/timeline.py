@@ -14,7 +14,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Min, QuerySet
+from django.db.models import Count, Max, Min, QuerySet, Sum
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -78,8 +78,35 @@ def period(filters, incidents: QuerySet, items: QuerySet) -> tuple[dt.date, dt.d
     return start, end
 
 
-def day_counts(incidents: QuerySet, items: QuerySet, start: dt.date, end: dt.date):
-    """({day: (incidents, of which approximate)}, {day: evidence}) between start and end."""
+def held_project(user, filters) -> int | None:
+    """The one project whose evidence the timeline counts, where the filter narrows evidence
+    by nothing but project, kind and dates: its per-day counts are kept (access.HeldDay).
+    None where the user sees several projects (an item held by two would count twice) or
+    the filter chooses evidence otherwise."""
+    from marsad.access.models import Project
+    from marsad.access.rules import projects_where
+
+    if any(getattr(filters, name) for name in ("source", "q", *filters.INCIDENT_CHOICES)):
+        return None
+    projects = set(projects_where(user, "view"))
+    if filters.project:
+        projects &= set(Project.objects.filter(slug=filters.project).values_list("pk", flat=True))
+    return projects.pop() if len(projects) == 1 else None
+
+
+def held_counts(project_id: int, kind: str, start: dt.date, end: dt.date) -> dict[dt.date, int]:
+    """{day: items of `kind` (any kind if empty) the project holds, captured that day (UTC)}."""
+    from marsad.access.models import HeldDay
+
+    rows = HeldDay.objects.filter(project_id=project_id, day__gte=start, day__lte=end, n__gt=0)
+    if kind:
+        rows = rows.filter(kind=kind)
+    return {_as_date(r["day"]): r["total"] for r in rows.values("day").annotate(total=Sum("n")).order_by()}
+
+
+def day_counts(incidents: QuerySet, items: QuerySet, start: dt.date, end: dt.date, held: tuple | None = None):
+    """({day: (incidents, of which approximate)}, {day: evidence}) between start and end;
+    `held`: (project id, kind) to read the evidence counts from access.HeldDay."""
     rows = (incidents.filter(event_date__gte=start, event_date__lte=end)
             .values("event_date", "time_precision").annotate(n=Count("id")).order_by())
     by_day: dict[dt.date, list[int]] = {}
@@ -88,6 +115,8 @@ def day_counts(incidents: QuerySet, items: QuerySet, start: dt.date, end: dt.dat
         slot[0] += r["n"]
         if (r["time_precision"] or 1) > 1:
             slot[1] += r["n"]
+    if held is not None:
+        return {d: tuple(v) for d, v in by_day.items()}, held_counts(*held, start, end)
     low = dt.datetime.combine(start, dt.time.min, dt.UTC)
     high = dt.datetime.combine(end, dt.time.max, dt.UTC)
     seen = (items.filter(captured_at__gte=low, captured_at__lte=high)

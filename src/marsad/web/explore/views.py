@@ -149,7 +149,9 @@ def timeline_page(request):
         span = timeline.period(filters, incidents, items)
         buckets = []
         if span:
-            counts, evidence = timeline.day_counts(incidents, items, *span)
+            project = timeline.held_project(request.user, filters)
+            held = (project, filters.kind) if project is not None else None
+            counts, evidence = timeline.day_counts(incidents, items, *span, held=held)
             buckets = timeline.buckets_by_day(*span, counts, evidence)
         for b in buckets:
             if b.start == b.end:
