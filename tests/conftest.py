@@ -37,6 +37,20 @@ def testdata() -> Path:
 
 
 @pytest.fixture(scope="session")
+def seaweed(tmp_path_factory):
+    """A real S3 server (SeaweedFS `weed mini`, from PyPI), on loopback, for the whole session;
+    each test makes its own bucket. Skipped with the reason where it cannot start."""
+    from marsad.core.seaweed import Seaweed, SeaweedUnavailable
+
+    try:
+        server = Seaweed(tmp_path_factory.mktemp("seaweed")).start()
+    except SeaweedUnavailable as e:
+        pytest.skip(f"SeaweedFS could not start, so S3 is not tested here: {e}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def samples(tmp_path_factory) -> dict[str, Path]:
     from marsad.demo.samples import make_sample_set
 

@@ -9,7 +9,6 @@ import uuid
 
 import pytest
 
-from marsad.core.seaweed import Seaweed, SeaweedUnavailable
 from tests.conftest import Marsad, _postgres_database
 
 
@@ -141,15 +140,6 @@ def test_backup_taken_during_an_ingest_restores_consistently(marsad, tmp_path, r
     count = len(new.json("items"))
     assert 0 < count <= 250 and len(marsad.json("items")) == 250
 
-
-@pytest.fixture(scope="module")
-def seaweed(tmp_path_factory):
-    try:
-        server = Seaweed(tmp_path_factory.mktemp("seaweed")).start()
-    except SeaweedUnavailable as e:
-        pytest.skip(f"SeaweedFS could not start, so backups of an S3 store are not tested here: {e}")
-    yield server
-    server.stop()
 
 
 def test_backup_of_an_s3_store_restores_to_a_local_one(marsad, samples, tmp_path, restored, seaweed):

@@ -5,19 +5,8 @@ import uuid
 
 import pytest
 
-from marsad.core.seaweed import Seaweed, SeaweedUnavailable
-
 pytestmark = pytest.mark.once  # the store's behaviour on S3 is the same whichever database holds the records
 
-
-@pytest.fixture(scope="module")
-def seaweed(tmp_path_factory):
-    try:
-        server = Seaweed(tmp_path_factory.mktemp("seaweed")).start()
-    except SeaweedUnavailable as e:
-        pytest.skip(f"SeaweedFS could not start, so `marsad` on S3 is not tested here: {e}")
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import uuid
 
 import pytest
 
-from marsad.core.seaweed import Seaweed, SeaweedUnavailable
 from marsad.core.store import (
     BlobChanged,
     BlobMissing,
@@ -19,16 +18,6 @@ from marsad.core.store import (
     open_store,
 )
 from marsad.core.store_s3 import S3Store
-
-
-@pytest.fixture(scope="module")
-def seaweed(tmp_path_factory):
-    try:
-        server = Seaweed(tmp_path_factory.mktemp("seaweed")).start()
-    except SeaweedUnavailable as e:
-        pytest.skip(f"SeaweedFS could not start, so the S3 store is not tested here: {e}")
-    yield server
-    server.stop()
 
 
 class Backend:
