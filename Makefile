@@ -24,8 +24,8 @@ demo: system-deps $(VENV)/.installed
 test: system-deps $(VENV)/.installed
 	$(VENV)/bin/python -m pytest
 	@if $(VENV)/bin/python -c "import psycopg; psycopg.connect('$(PG_URL:/marsad=/postgres)', connect_timeout=3).close()" 2>/dev/null; then \
-	  echo "== again against PostgreSQL (browser flows ran once, above) =="; \
-	  DATABASE_URL=$(PG_URL) $(VENV)/bin/python -m pytest -m "not browser"; \
+	  echo "== again against PostgreSQL (browser flows and S3 command tests ran once, above) =="; \
+	  DATABASE_URL=$(PG_URL) $(VENV)/bin/python -m pytest -m "not browser and not once"; \
 	else echo "PostgreSQL not reachable at $(PG_URL): the suite ran on SQLite only"; fi
 
 bench: system-deps $(VENV)/.installed
@@ -38,6 +38,7 @@ bench: system-deps $(VENV)/.installed
 	$(VENV)/bin/python bench/matching_eval.py
 	$(VENV)/bin/python bench/sources.py
 	$(VENV)/bin/python bench/grouping_eval.py
+	$(VENV)/bin/python bench/places_eval.py --misses 0
 
 # The Arabic catalogue: extract every string, then translate the new ones in src/marsad/locale/ar/LC_MESSAGES/django.po
 messages: $(VENV)/.installed

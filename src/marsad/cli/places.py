@@ -33,17 +33,21 @@ def _cols(value: str) -> list[str]:
 @click.option("--alias-col", default="", help="Column of other names, separated by ; or |.")
 @click.option("--admin-cols", default="", help="Columns of the admin areas above, narrowest first (a,b,c).")
 @click.option("--admin-ar-cols", default="", help="Their Arabic names, in the same order.")
+@click.option("--kind-col", default="", help="Column saying what each place is: village, town, city, neighbourhood, "
+                                              "camp, hospital, school, market, bakery, mosque.")
+@click.option("--kind", "every_kind", default="", help="One kind for every row (a list of camps, of hospitals).")
 def import_command(file: Path, name_col: str, ar_col: str, lat_col: str, lon_col: str, pcode_col: str,
-                   alias_col: str, admin_cols: str, admin_ar_cols: str) -> None:
+                   alias_col: str, admin_cols: str, admin_ar_cols: str, kind_col: str, every_kind: str) -> None:
     """Import a gazetteer: CSV, JSON, GeoJSON, or an OCHA/Syrian Archive location list."""
     setup_django()
-    from marsad.core.places.readers import Columns
+    from marsad.core.places.readers import Columns, kind_of
     from marsad.custody import log
     from marsad.incidents.places import import_file
 
     columns = Columns(name=name_col, name_ar=ar_col, lat=lat_col, lon=lon_col, pcode=pcode_col, aliases=alias_col,
-                      admin=_cols(admin_cols), admin_ar=_cols(admin_ar_cols))
+                      admin=_cols(admin_cols), admin_ar=_cols(admin_ar_cols), kind=kind_col, every_kind=every_kind)
     try:
+        kind_of(every_kind)
         counts, read = import_file(file, columns, log.actor_id())
     except ValueError as e:
         raise click.ClickException(str(e)) from e
@@ -60,32 +64,44 @@ def import_command(file: Path, name_col: str, ar_col: str, lat_col: str, lon_col
 @places_group.command("find")
 @home_option
 @click.argument("text")
+@click.option("--within", "within", multiple=True,
+              help="Only places inside this governorate, district or sub-district (name in any spelling, or P-code "
+                   "such as SY07); repeat for several.")
 @click.option("--near", help="A place (name or key) to prefer candidates near.")
 @click.option("--limit", default=5, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def find_command(text: str, near: str | None, limit: int, as_json: bool) -> None:
-    """Rank the places TEXT may name, each with its score and why."""
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: one entry per place the text names.")
+def find_command(text: str, within: tuple[str, ...], near: str | None, limit: int, as_json: bool) -> None:
+    """The places TEXT names, as documenters write them ("X town in Y countryside", «قرية X بريف إدلب»,
+    "A and B", "35.61, 36.56"): for each, ranked candidates with the precision reached and why, or
+    "ambiguous" with the candidates when a shared name is not narrowed."""
     setup_django()
-    from marsad.incidents.places import PlaceNotFound, describe, find
+    from marsad.incidents.places import PlaceNotFound, describe_resolution, find_text
 
     try:
-        found = find(text, near, limit)
+        result = find_text(text, within, near, limit)
     except PlaceNotFound as e:
         raise click.ClickException(str(e)) from e
-    rows = [describe(c.place) | {"score": c.score, "reason": c.reason, "distance_km": c.distance_km} for c in found]
+    if result.problems and not result.places:
+        raise click.ClickException(f"not a place: {result.problems[0]}")
+    rows = [describe_resolution(r) for r in result.places]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
-    if not rows:
+    if not any(r["candidates"] for r in rows):
         Console().print(f"No place found for {text!r}: it stays unresolved text.")
+        for r in rows:
+            Console(highlight=False).print(f"  {escape(r['reason'])}", soft_wrap=True)
         raise SystemExit(EXIT_FAILURES)
-    table = Table(title=f"Places for {text}")
-    for col in ("score", "place", "within", "key", "why"):
-        table.add_column(col, overflow="fold")
     for r in rows:
-        table.add_row(f"{r['score']:.0f}", escape(f"{r['name']} / {r['name_ar'] or ''}"), escape(" < ".join(r["within"])),
-                      escape(r["key"]), escape(r["reason"]))
-    Console().print(table)
+        title = f"{r['written']}: {r['status']}" + (f", {r['precision']} precision" if r["precision"] else "")
+        table = Table(title=title, caption=r["reason"], caption_justify="left")
+        for col in ("score", "place", "within", "key", "why"):
+            table.add_column(col, overflow="fold")
+        for c in r["candidates"]:
+            table.add_row(f"{c['score']:.0f}", escape(f"{c['name']} / {c.get('name_ar') or ''}"),
+                          escape(" < ".join(c["within"])), escape(c["key"] or f"{c['lat']}, {c['lon']}"),
+                          escape(c["reason"]))
+        Console().print(table)
 
 
 @places_group.command("alias")

@@ -24,6 +24,8 @@ class Place(models.Model):
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     pcode = models.CharField(max_length=32, blank=True, db_index=True)
     source = models.CharField(max_length=255)
+    kind = models.CharField(max_length=40, blank=True, default="",
+                            help_text="village, town, city, neighbourhood, camp, facility:hospital ... or empty")
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged",
                                     help_text="The same place in a more detailed gazetteer.")
 

@@ -15,9 +15,10 @@ from pathlib import Path
 from django.db import transaction
 
 from marsad.core.places import arabic
-from marsad.core.places.gazetteer import PLACE, Candidate, Gazetteer, distance_km
+from marsad.core.places.gazetteer import FACILITY_KINDS, INNER_KINDS, PLACE, Candidate, Gazetteer, distance_km
 from marsad.core.places.gazetteer import Place as CorePlace
 from marsad.core.places.readers import Columns, Read, geonames_default, read_file
+from marsad.core.places.resolve import AreaNotFound, Resolution, Result, find_areas, resolve_text
 from marsad.custody import log
 
 from .models import Place
@@ -32,7 +33,8 @@ class PlaceNotFound(LookupError):
 
 def _to_core(row: Place, parents: dict[int, str]) -> CorePlace:
     return CorePlace(id=row.key, name=row.name, name_ar=row.name_ar, names=list(row.names), lat=row.lat, lon=row.lon,
-                     level=row.level, parent=parents.get(row.parent_id), pcode=row.pcode, source=row.source)
+                     level=row.level, parent=parents.get(row.parent_id), pcode=row.pcode, source=row.source,
+                     kind=row.kind)
 
 
 def ensure_default(actor: str = "") -> None:
@@ -56,7 +58,7 @@ def save(read: Read, source_label: str, actor: str, file_sha256: str) -> dict[st
             row = existing.get(place.id) or Place(key=place.id)
             row.name, row.name_ar, row.lat, row.lon = place.name[:255], place.name_ar[:255], place.lat, place.lon
             row.names = sorted(set(row.names or []) | set(place.names))
-            row.level, row.pcode, row.source = place.level, place.pcode, place.source
+            row.level, row.pcode, row.source, row.kind = place.level, place.pcode, place.source, place.kind
             row.save()
             rows[place.id] = row
             counts["places"] += 1
@@ -76,8 +78,8 @@ def save(read: Read, source_label: str, actor: str, file_sha256: str) -> dict[st
 def _fold_others(new_rows: list[Place], source: str) -> int:
     """Older places of other sources that are one of these (same key, near) point to it."""
     by_key: dict[str, list[Place]] = defaultdict(list)
-    for row in new_rows:
-        if row.level == PLACE and row.lat is not None:
+    for row in new_rows:  # a camp or a hospital named after its town is not the town
+        if row.level == PLACE and row.lat is not None and row.kind not in (*INNER_KINDS, *FACILITY_KINDS):
             for name in [row.name, row.name_ar, *row.names]:
                 for key in arabic.keys(name or ""):
                     by_key[key].append(row)
@@ -137,6 +139,39 @@ def find(text: str, near: str | None = None, limit: int = 5) -> list[Candidate]:
     return gazetteer().find(text, near=centre, limit=limit)
 
 
+def find_text(text: str, within: list[str] | tuple[str, ...] = (), near: str | None = None,
+              limit: int = 5) -> Result:
+    """Every place a location string names, resolved (see `core.places.resolve`); `within` are area names or
+    P-codes the answer must lie in."""
+    g = gazetteer()
+    try:
+        areas = [area for name in within for area in find_areas(g, name)]
+    except AreaNotFound as e:
+        raise PlaceNotFound(str(e)) from e
+    centre = resolve(near) if near else None
+    return resolve_text(text, g, within=areas, near=centre, limit=limit)
+
+
+def describe_resolution(r: Resolution) -> dict:
+    """A resolved place as JSON: status, precision and why, the parts of the string, the candidates; the
+    first candidate's fields also at the top, so a caller wanting one place reads it directly."""
+    candidates = [describe(c.place) | {"score": c.score, "reason": c.reason, "distance_km": c.distance_km}
+                  if not c.place.id.startswith("point:") else
+                  {"key": None, "name": c.place.name, "lat": c.place.lat, "lon": c.place.lon, "level": c.place.level,
+                   "score": c.score, "reason": c.reason, "distance_km": None, "within": []}
+                  for c in r.candidates]
+    named = r.named
+    out = (candidates[0] if candidates else {}) | {
+        "written": r.written, "status": r.status, "precision": r.precision or None, "reason": r.reason,
+        "written_as": (named.kind or None) if named else None,
+        "relation": (named.relation or None) if named else None,
+        "direction": (named.direction or None) if named else None,
+        "context": [c.written or c.name for c in named.contexts] if named else [],
+        "parts": [{"text": p.text, "role": p.role, "why": p.reason} for p in named.parts] if named else [],
+        "candidates": candidates}
+    return out
+
+
 def add_alias(key: str, name: str, actor: str) -> Place:
     row = Place.objects.get(key=key)
     with transaction.atomic():
@@ -151,17 +186,29 @@ def describe(place: CorePlace) -> dict:
     g = gazetteer()
     chain = g.chain(place)
     return {"key": place.id, "name": place.name, "name_ar": place.name_ar or None, "level": place.level,
-            "lat": place.lat, "lon": place.lon, "pcode": place.pcode or None,
+            "lat": place.lat, "lon": place.lon, "pcode": place.pcode or None, "kind": place.kind or None,
             "within": [f"{p.name} / {p.name_ar}" if p.name_ar else p.name for p in chain[1:]],
             "names": place.names}
 
 
 def choose(text: str, near: str | None = None) -> tuple[CorePlace | None, str]:
     """The place a text names, only when one candidate clearly leads; otherwise
-    None and why (unknown, or ambiguous with the candidates named)."""
+    None and why (unknown, or ambiguous with the candidates named). Written as
+    documenters write places ("قرية X بريف إدلب", "X town in Y countryside"), the
+    location-string parser reads it first; a plain name goes on as before."""
     g = gazetteer()
     if text in g.places:
         return g.get(text), "by key"
+    parsed = find_text(text, near=near) if text.strip() else None
+    if parsed and len(parsed.places) == 1 and parsed.places[0].named is not None \
+            and parsed.places[0].named.name.strip() != text.strip():
+        r = parsed.places[0]
+        if r.status == "resolved" and r.candidates:
+            return r.candidates[0].place, f"{r.reason} ({r.precision})"
+        if r.status == "ambiguous":
+            names = "; ".join(f"{c.place.name} ({' < '.join(p.name for p in g.chain(c.place)[1:3])}) key {c.place.id}"
+                              for c in r.candidates[:4])
+            return None, f"{text!r} is ambiguous: {names}. Kept as text; give a key or --near to choose"
     found = find(text, near, limit=5)
     if not found:
         return None, f"{text!r} is not in the gazetteer: kept as text, unresolved"

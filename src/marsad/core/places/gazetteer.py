@@ -23,6 +23,13 @@ LEVEL_NAMES = {GOVERNORATE: "governorate", DISTRICT: "district", SUBDISTRICT: "s
                SITE: "site"}
 _LEVEL_PREFERENCE = {PLACE: 0, SITE: 1, SUBDISTRICT: 2, DISTRICT: 3, GOVERNORATE: 4}
 
+# What a place is, where a gazetteer says: settlements, parts of a town, camps, and the facilities attacks on
+# which documenters and the WHO attack surveillance system track. "" where unknown.
+SETTLEMENT_KINDS = ("village", "town", "city")
+INNER_KINDS = ("neighbourhood", "camp")
+FACILITY_KINDS = tuple(f"facility:{f}" for f in ("hospital", "school", "market", "bakery", "mosque"))
+KINDS = (*SETTLEMENT_KINDS, *INNER_KINDS, *FACILITY_KINDS)
+
 
 @dataclass
 class Place:
@@ -36,6 +43,7 @@ class Place:
     parent: str | None = None
     pcode: str = ""
     source: str = ""
+    kind: str = ""  # one of KINDS, or ""
 
     def all_names(self) -> list[str]:
         return [n for n in dict.fromkeys([self.name, self.name_ar, *self.names]) if n]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import arabic
-from .gazetteer import DISTRICT, GOVERNORATE, PLACE, SITE, SUBDISTRICT, Place, distance_km
+from .gazetteer import DISTRICT, GOVERNORATE, KINDS, PLACE, SITE, SUBDISTRICT, Place, distance_km
 
 # Syria's fourteen governorates: GeoNames admin1 code, English (OCHA spelling) and Arabic names.
 SYRIA_GOVERNORATES = {
@@ -55,6 +55,8 @@ class Columns:
     aliases: str = ""  # names separated by ';' or '|'
     admin: list[str] = field(default_factory=list)  # parents' name columns, narrowest first
     admin_ar: list[str] = field(default_factory=list)
+    kind: str = ""  # the column saying what each place is (village, camp, hospital...)
+    every_kind: str = ""  # or one kind for every row: a list of camps, of hospitals
 
 
 _GUESS = {
@@ -64,7 +66,34 @@ _GUESS = {
     "lon": ("lon", "lng", "long", "longitude", "x", "longitude_x"),
     "pcode": ("pcode", "p_code", "p-code", "admin4pcode", "code"),
     "aliases": ("aliases", "alternatenames", "alternate_names", "other names"),
+    "kind": ("kind", "place_kind", "facility_type", "amenity"),  # a guessed column's unknown words are left out
 }
+
+# The words gazetteers and facility lists use for a kind (English, Arabic, OpenStreetMap tags).
+_KIND_WORDS = {
+    "village": ("village", "hamlet", "قرية"), "town": ("town", "بلدة"), "city": ("city", "مدينة"),
+    "neighbourhood": ("neighbourhood", "neighborhood", "quarter", "suburb", "حي"),
+    "camp": ("camp", "idp camp", "idp site", "refugee camp", "informal settlement", "مخيم"),
+    "facility:hospital": ("hospital", "health facility", "clinic", "health centre", "health center",
+                          "primary health care", "مشفى", "مستشفى", "مستوصف", "مركز صحي"),
+    "facility:school": ("school", "kindergarten", "مدرسة", "روضة"),
+    "facility:market": ("market", "marketplace", "سوق"), "facility:bakery": ("bakery", "فرن", "مخبز"),
+    "facility:mosque": ("mosque", "place_of_worship", "جامع", "مسجد"),
+}
+_KIND_BY_WORD = {w: kind for kind, words in _KIND_WORDS.items() for w in (kind, *words)}
+
+
+def kind_of(value: str) -> str:
+    """A gazetteer's kind word as one of `KINDS` ("" for none); ValueError for a word not known."""
+    word = " ".join(str(value or "").replace("_", " ").lower().split())
+    if not word:
+        return ""
+    kind = _KIND_BY_WORD.get(word) or _KIND_BY_WORD.get(word.replace(" ", "_")) or _KIND_BY_WORD.get(
+        arabic.normalise_arabic(word)) or next((k for w, k in _KIND_BY_WORD.items()
+                                                 if arabic.normalise_arabic(w) == arabic.normalise_arabic(word)), "")
+    if not kind:
+        raise ValueError(f"unknown kind {value!r} (known: {', '.join(KINDS)}, or the words used for them)")
+    return kind
 
 
 def _slug(name: str) -> str:
@@ -165,6 +194,13 @@ def read_table(rows: list[dict[str, Any]], columns: Columns, source: str, *, lin
         except ValueError as e:
             out.problems.append(Problem(label, str(e)))
             continue
+        try:
+            kind = kind_of(columns.every_kind or _pick(row, columns.kind, "kind") or "")
+        except ValueError as e:
+            if columns.kind or columns.every_kind:  # asked for: a word we cannot read is the row's problem
+                out.problems.append(Problem(label, str(e)))
+                continue
+            kind = ""
         pcode = str(_pick(row, columns.pcode, "pcode") or "").strip()
         aliases = [a.strip() for a in re.split(r"[;|]", str(_pick(row, columns.aliases, "aliases") or "")) if a.strip()]
         parent = None
@@ -187,7 +223,7 @@ def read_table(rows: list[dict[str, Any]], columns: Columns, source: str, *, lin
         seen_pcodes.add(pcode)
         out.places.append(Place(id=place_id, name=name, name_ar=name_ar if name_ar != name else "",
                                 names=aliases, lat=lat, lon=lon, level=PLACE, parent=parent.id if parent else None,
-                                pcode=pcode, source=source))
+                                pcode=pcode, source=source, kind=kind))
     return out
 
 

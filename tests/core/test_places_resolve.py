@@ -1,0 +1,143 @@
+"""Location strings resolved against the OCHA gazetteer: precision and why,
+"ambiguous" when a shared name is not narrowed, context used as an area,
+neighbourhoods resolved to their city, lists, points, and areas by name or P-code."""
+
+import pytest
+
+from marsad.core.places.gazetteer import (
+    GOVERNORATE,
+    PLACE,
+    SUBDISTRICT,
+    Gazetteer,
+    distance_km,
+)
+from marsad.core.places.readers import read_file
+from marsad.core.places.resolve import AreaNotFound, find_areas, resolve_text
+
+KAFR_NABL = (35.6146, 36.5602)
+
+
+@pytest.fixture(scope="module")
+def g(testdata):
+    return Gazetteer(read_file(testdata / "gazetteer" / "syria-locations-ocha.json").places)
+
+
+def one(g, text, **kw):
+    result = resolve_text(text, g, **kw)
+    assert len(result.places) == 1, [(r.written, r.status) for r in result.places]
+    return result.places[0]
+
+
+def governorate(g, place):
+    return (place if place.level == GOVERNORATE else g.admin(place, GOVERNORATE)).name
+
+
+@pytest.mark.parametrize("text", ["كفرنبل", "كفر نبل", "قرية كفرنبل", "بلدة كفر نبل", "أطراف مدينة كفرنبل",
+                                  "Kafranbel", "Kafr Nabl", "the town of Kafr Nabl", "Kafr Nabl city",
+                                  "outskirts of Kafranbel", "Kafr Nabll",  # one letter too many
+                                  "كفرنبل بريف إدلب الجنوبي", "Kafranbel in the southern countryside of Idlib",
+                                  "IDLIB : Kafr Nabl", "ادلب : كفرنبل", "Idlib –Kafranbel"])
+def test_descriptors_relations_and_context_around_a_name_resolve_to_it(g, text):
+    r = one(g, text)
+    assert r.status == "resolved" and r.precision == "place" and r.reason
+    first = r.candidates[0].place
+    assert distance_km(KAFR_NABL, (first.lat, first.lon)) < 3
+
+
+def test_a_latin_name_one_letter_off_resolves_or_is_offered_not_chosen(g):
+    clear = one(g, "Khan Shaykhum")  # otherwise spelled alike: a typo
+    assert clear.status == "resolved" and clear.candidates[0].place.name == "Khan Shaykun" and "typo" in clear.reason
+    for text in ("Khan Sheikhoum", "خان شيخوت"):  # or a name the gazetteer does not hold: offered, not chosen
+        r = one(g, text)
+        assert r.status == "ambiguous" and r.candidates[0].place.name == "Khan Shaykun" and "typo" in r.reason
+
+
+def test_hama_city_and_a_village_named_with_its_descriptor_resolve(g):
+    hama = one(g, "Hama City")
+    assert hama.status == "resolved" and hama.candidates[0].place.name == "Hama"
+    assert "district" in hama.reason  # chosen as the town that names its district, and said so
+    village = one(g, "قرية كفرسجنة")
+    assert village.status == "resolved" and village.candidates[0].place.name == "Kafrsajna"
+    assert "village" in village.reason
+
+
+def test_a_shared_name_is_ambiguous_until_something_narrows_it(g):
+    alone = one(g, "Hamdieh")
+    assert alone.status == "ambiguous" and "share this name" in alone.reason
+    assert len({governorate(g, c.place) for c in alone.candidates}) >= 3
+    idleb = find_areas(g, "Idlib")
+    within = one(g, "Hamdieh", within=idleb)  # the report's governorate, as an area
+    assert within.status == "resolved" and governorate(g, within.candidates[0].place) == "Idleb"
+    assert "within Idleb" in within.reason
+    written = one(g, "Hamdieh in Hama countryside")  # the string's own context
+    assert written.status == "resolved" and governorate(g, written.candidates[0].place) == "Hama"
+    maarat = g.find("Maarat al-Numan")[0].place
+    near = one(g, "Hamdieh", near=maarat)
+    assert near.status == "resolved" and near.candidates[0].distance_km < 15
+
+
+def test_arabic_shared_name_is_ambiguous_and_within_is_strict(g):
+    r = one(g, "الحميدية")
+    assert r.status == "ambiguous" and len(r.candidates) >= 3
+    outside = one(g, "Sheikh Maqsoud", within=find_areas(g, "حماة"))
+    assert outside.status == "unresolved" and "no place of that name within Hama" in outside.reason
+
+
+def test_an_unknown_neighbourhood_written_with_its_city_resolves_to_the_city(g):
+    r = one(g, "al-Jamiliyeh neighbourhood, Aleppo")
+    assert r.status == "resolved" and r.precision == "neighbourhood→city"
+    assert r.candidates[0].place.name == "Aleppo" and r.candidates[0].place.level == PLACE
+    assert "not in the gazetteer" in r.reason
+    known = one(g, "حي الشيخ مقصود بحلب")  # a quarter the gazetteer holds: the quarter itself
+    assert known.precision == "site" and known.candidates[0].place.name == "Sheikh Maqsoud"
+
+
+def test_an_unknown_name_filed_under_a_governorate_gives_the_governorate_only(g):
+    r = one(g, "ALEPPO : Qwertyabad")
+    assert r.status == "resolved" and r.precision == "governorate"
+    assert r.candidates[0].place.level == GOVERNORATE and "area only" in r.reason
+
+
+def test_countryside_of_a_governorate_and_a_subdistrict_by_its_word(g):
+    r = one(g, "ريف إدلب الجنوبي")
+    assert r.precision == "governorate" and r.candidates[0].place.name == "Idleb"
+    assert r.named.direction == "south"
+    sub = one(g, "Harim nahiyah")
+    assert sub.precision == "subdistrict"
+    assert sub.candidates[0].place.level == PLACE and sub.candidates[1].place.level == SUBDISTRICT  # at its town
+
+
+@pytest.mark.parametrize("text, names", [
+    ("مدينة اللطامنة وقرية معركبة في ريف حماة", {"Latmana", "Maarkaba"}),
+    ("Saraqib, Sarmin and Binnish", {"Saraqab", "Sarmin", "Bennsh"}),
+    ("Various locations in Idlib: (Saraqib and Sarmin and Binnish)", {"Saraqab", "Sarmin", "Bennsh"}),
+])
+def test_every_place_of_a_list_resolves(g, text, names):
+    result = resolve_text(text, g)
+    assert {r.candidates[0].place.name for r in result.places if r.status == "resolved"} == names
+
+
+@pytest.mark.parametrize("text", ["35.6146, 36.5602", "٣٥٫٦١٤٦، ٣٦٫٥٦٠٢"])
+def test_a_coordinate_pair_is_a_place_at_exact_precision(g, text):
+    r = one(g, text)
+    assert r.precision == "exact point" and r.candidates[0].place.lat == pytest.approx(35.6146)
+    assert "Kafr Nobol" in r.reason  # the nearest place, said
+
+
+@pytest.mark.parametrize("text", ["ab", "قرية", "1234", "x" * 10_000])
+def test_bad_input_resolves_to_nothing_with_the_problem(g, text):
+    result = resolve_text(text, g)
+    assert result.places == [] and result.problems
+
+
+def test_areas_by_name_in_any_spelling_or_by_p_code(g):
+    for name in ("Idlib", "Idleb", "إدلب", "ادلب", "SY07", "sy07"):
+        areas = find_areas(g, name)
+        assert [(a.name, a.level) for a in areas] == [("Idleb", GOVERNORATE)], name
+    assert find_areas(g, "Harim")[0].level == 2  # a district
+    with pytest.raises(AreaNotFound, match="a place, not an area"):
+        find_areas(g, "C4068")  # Kafr Nabl's own P-code
+    with pytest.raises(AreaNotFound, match="no area with P-code"):
+        find_areas(g, "SY9999")
+    with pytest.raises(AreaNotFound, match="no governorate"):
+        find_areas(g, "Atlantis")
