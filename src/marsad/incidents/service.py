@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from itertools import pairwise
 from typing import Any
 
 from django.db import transaction
@@ -128,9 +129,25 @@ def _clean(field: str, value: Any) -> Any:
     if field == "place":
         if isinstance(value, Place):
             return value
-        core = places.resolve(str(value))
-        return Place.objects.get(key=core.id)
+        try:
+            core = places.resolve(str(value))
+            return Place.objects.get(key=core.id)
+        except (LookupError, Place.DoesNotExist) as e:
+            raise IncidentError(f"place {str(value)[:80]!r} is not in the gazetteer: give a place key or name "
+                                "(`marsad places find`), or keep the words with location_text=") from e
     return value
+
+
+RANGES = [(f"{kind}_low", f"{kind}_best", f"{kind}_high") for kind in ("fatalities", "civilian_deaths")]
+
+
+def _check_ranges(values: dict[str, Any]) -> None:
+    """A casualty range reads low ≤ best ≤ high (UCDP); refuse one that does not."""
+    for names in RANGES:
+        known = [(n, values.get(n)) for n in names if values.get(n) is not None]
+        for (a, low), (b, high) in pairwise(known):
+            if low > high:
+                raise IncidentError(f"{a} ({low}) is more than {b} ({high}): a range runs low ≤ best ≤ high")
 
 
 def _apply(incident: Incident, field: str, value: Any) -> None:
@@ -163,6 +180,7 @@ def create(fields: dict[str, Any], actor: str, evidence: list[str] | None = None
     cleaned = {f: _clean(f, v) for f, v in fields.items()}
     if cleaned.get("grade") in NEEDS_APPROVAL:
         raise IncidentError("the grade \"confirmed\" takes a second member's approval: propose it after creating")
+    _check_ranges(cleaned)
     project = project or default_project()
     with transaction.atomic():
         log.lock_head()
@@ -189,6 +207,7 @@ def update(incident: Incident, fields: dict[str, Any], actor: str, evidence: lis
         for field, shown in (seen or {}).items():
             if field in cleaned and _shown(getattr(incident, field)) != _shown(shown):
                 raise Conflict(field, _jsonable(getattr(incident, field)), shown)
+        _check_ranges({f: getattr(incident, f) for names in RANGES for f in names} | cleaned)
         for field, value in cleaned.items():
             old = getattr(incident, field)
             if old == value:
@@ -242,7 +261,12 @@ def merge(target: Incident, others: list[Incident], actor: str, reason: str) -> 
         raise IncidentError("say why these are one incident (--reason)")
     with transaction.atomic():
         log.lock_head()
+        target.refresh_from_db()
+        if target.merged_into_id:
+            # Merging into a merged incident would close a cycle (A into B, then B into A) and hide both.
+            raise IncidentError(f"{target.code} was merged into {target.merged_into.code}; merge into that one")
         for other in others:
+            other.refresh_from_db()
             if other.pk == target.pk or other.merged_into_id:
                 raise IncidentError(f"{other.code} cannot be merged (itself, or merged already)")
             if other.project_id != target.project_id:

@@ -24,7 +24,7 @@ from typing import Any
 
 from marsad.access.roles import RESTRICTED_INCIDENT_FIELDS
 
-from .export_csv import _cell
+from .export_csv import spreadsheet_safe
 
 COLUMNS = ["slug", "project", "inserted_at", "updated_at", "latitude", "longitude", "geolocation", "status",
            "description", "date", "tags", "geolocation_resolution", "more_info", "restrictions", "sensitive"]
@@ -96,4 +96,4 @@ class AtlosExporter:
             writer.writeheader()
             for row in rows:
                 safe = {k: v for k, v in row.items() if k not in restricted}
-                writer.writerow({k: _cell(v) for k, v in atlos_row(safe).items()})
+                writer.writerow({k: spreadsheet_safe(v) for k, v in atlos_row(safe).items()})

@@ -20,13 +20,15 @@ class CSVExporter:
             writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
             writer.writeheader()
             for row in rows:
-                writer.writerow({k: _cell(v) for k, v in row.items()})
+                writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: Any) -> Any:
+def spreadsheet_safe(value: Any) -> Any:
+    """The value as a spreadsheet cell that cannot run: text a spreadsheet would take for a
+    formula gets a leading apostrophe (OWASP); numbers, and text that reads as one, stay."""
     if value is None:
         return ""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _is_number(value):

@@ -1,7 +1,9 @@
 """Files and folders on disk (phone dumps, hard drives), walked recursively.
 
 Symlinks are never followed out of the tree the user named: a link inside a
-phone dump must not pull in the documenter's own home folder.
+phone dump must not pull in the documenter's own home folder. A link the user
+names is followed (they asked for it), with a note; a linked folder inside the
+tree, a FIFO or a device is reported by name, never passed over in silence.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from datetime import datetime, timezone
 from marsad.core.sources import Sighting
 
 _SKIP_NAMES = {b".DS_Store", b"Thumbs.db", b"desktop.ini"}
+_KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a character device",
+          stat.S_IFBLK: "a block device", stat.S_IFDIR: "a folder"}
 
 
 def _display(path: bytes) -> tuple[str, str]:
@@ -32,18 +36,29 @@ class FilesSource:
 
     def sightings(self, locator: str) -> Iterator[Sighting]:
         top = os.fsencode(os.path.abspath(locator))
-        if os.path.isfile(top) and not os.path.islink(top):
-            yield self._sighting(top, os.path.realpath(os.path.dirname(top)))
+        if not os.path.isdir(top):  # a file, a link to one, a FIFO, a device: one sighting, whatever it is
+            sighting = self._sighting(top, os.path.realpath(os.path.dirname(top)), named=True)
+            if os.path.islink(top) and sighting.path is not None:
+                target = os.fsdecode(os.path.realpath(top))
+                sighting.notice = f"a symbolic link: the file it points to ({target}) was read"
+            yield sighting
             return
         real_top = os.path.realpath(top)
         for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
             dirnames.sort()
+            for name in list(dirnames):
+                if os.path.islink(os.path.join(dirpath, name)):
+                    dirnames.remove(name)
+                    path = os.path.join(dirpath, name)
+                    display, raw = _display(path)
+                    yield Sighting(self.name, None, display, os.path.basename(display), path_b64=raw,
+                                   error="a symbolic link to a folder; not followed (name it to read it)")
             for name in sorted(filenames):
                 if name in _SKIP_NAMES:
                     continue
                 yield self._sighting(os.path.join(dirpath, name), real_top)
 
-    def _sighting(self, path: bytes, real_top: bytes) -> Sighting:
+    def _sighting(self, path: bytes, real_top: bytes, named: bool = False) -> Sighting:
         display, raw = _display(path)
         name = os.path.basename(display)
         sighting = Sighting(self.name, path, display, name, path_b64=raw)
@@ -51,12 +66,13 @@ class FilesSource:
             st = os.lstat(path)
             if stat.S_ISLNK(st.st_mode):
                 target = os.path.realpath(path)
-                if os.path.commonpath([target, real_top]) != real_top:
+                if not named and os.path.commonpath([target, real_top]) != real_top:
                     sighting.path, sighting.error = None, "symlink points outside the folder given; not followed"
                     return sighting
                 st = os.stat(path)
             if not stat.S_ISREG(st.st_mode):
-                sighting.path, sighting.error = None, "not a regular file"
+                kind = _KINDS.get(stat.S_IFMT(st.st_mode), "a special file")
+                sighting.path, sighting.error = None, f"not a regular file ({kind}); not read"
                 return sighting
             sighting.size = st.st_size
             sighting.mtime = datetime.fromtimestamp(st.st_mtime, timezone.utc)

@@ -72,17 +72,20 @@ class LinkListSource:
         data = path.read_bytes()
         text, encoding = _decode(data)
         reader = csv.reader(io.StringIO(text, newline=""), _dialect(text))
-        header = next(reader, None)
+        try:
+            header = next(reader, None)
+        except csv.Error as e:  # a header cell over the csv module's field limit (128 KiB)
+            yield self._whole(path, encoding, [])
+            yield self._bad(f"{path}:line 1", "", f"header row unreadable ({e}); the list is kept, its links "
+                                                  "are not captured: mend the header and ingest it again")
+            return
         if not header:
             raise SourceError(f"{path}: empty; a link list needs a header row and a column of links")
         url_col = _column(header, "url")
         if url_col is None:
             wanted = conf.get("linklist_url_column") or " / ".join(GUESSES["url"][:4])
             raise SourceError(f"{path}: no column of links (looked for {wanted}; set MARSAD_LINKLIST_URL_COLUMN)")
-        stat = path.stat()
-        yield Sighting(self.name, os.fsencode(path), str(path), path.name, size=stat.st_size,
-                       mtime=datetime.fromtimestamp(stat.st_mtime, timezone.utc),
-                       details={"role": "link list", "encoding": encoding, "columns": header})
+        yield self._whole(path, encoding, header)
 
         named = {role: _column(header, role) for role in ("date", "place", "notes")}
         links: dict[str, list[dict[str, Any]]] = {}
@@ -121,6 +124,13 @@ class LinkListSource:
                 continue
             if any(cell.strip() for cell in row):
                 yield reader.line_num, row
+
+    def _whole(self, path: Path, encoding: str, header: list[str]) -> Sighting:
+        """The list itself, preserved as an item."""
+        stat = path.stat()
+        return Sighting(self.name, os.fsencode(path), str(path), path.name, size=stat.st_size,
+                        mtime=datetime.fromtimestamp(stat.st_mtime, timezone.utc),
+                        details={"role": "link list", "encoding": encoding, "columns": header})
 
     def _bad(self, where: str, url: str, why: str) -> Sighting:
         return Sighting(self.name, None, where, url or where, url=url, error=why)

@@ -8,11 +8,14 @@ and the media's original file name. A message without media, or whose media the
 export left out or that cannot be read, is preserved as itself: its exported
 record as canonical JSON, so reports count as evidence too. Sightings are
 identified by channel and message, so a later export of the same channel adds
-only what is new.
+only what is new. One message that cannot be read (a hand-edited date, odd text,
+nesting thousands deep) is a failure named by its id; the others are kept. Files
+in the folder that result.json does not name are kept as plain files, with a note.
 """
 
 from __future__ import annotations
 
+import codecs
 import os
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -23,6 +26,8 @@ import ijson
 import rfc8785
 
 from marsad.core.sources import Sighting, SourceError
+
+from .files import FilesSource
 
 RESULT = "result.json"
 _MEDIA_FIELDS = ("photo", "file")  # where an export names a message's media file
@@ -42,6 +47,9 @@ def plain_text(message: dict[str, Any]) -> str:
         if isinstance(part, str):
             out.append(part)
             continue
+        if not isinstance(part, dict):
+            raise TypeError(f"its text holds {type(part).__name__} {str(part)[:40]!r} where Telegram writes "
+                             "words or a text entity")
         words, href = part.get("text", ""), part.get("href")
         out.append(f"{words} ({href})" if href and href != words else words)
     return "".join(out)
@@ -50,7 +58,18 @@ def plain_text(message: dict[str, Any]) -> str:
 def _utc(unixtime: str | int | None) -> datetime | None:
     if unixtime in (None, ""):
         return None
-    return datetime.fromtimestamp(int(unixtime), timezone.utc)
+    try:
+        return datetime.fromtimestamp(int(unixtime), timezone.utc)
+    except (TypeError, ValueError, OverflowError, OSError) as e:
+        raise ValueError(f"{str(unixtime)[:40]!r} is not a Unix time") from e
+
+
+def _open_json(path: Path) -> IO[bytes]:
+    """The file, past a UTF-8 byte-order mark if an editor put one before the JSON."""
+    f = open(path, "rb")  # noqa: SIM115 - the caller closes it, with `with`
+    if f.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
+        f.seek(0)
+    return f
 
 
 def _export_file(locator: str) -> Path | None:
@@ -72,7 +91,7 @@ def _check_whole(path: Path) -> None:
     """Read the export through once without keeping it: refuse it, saying where, if
     it is not well-formed JSON or not an export (a cut-off file, a hand edit)."""
     top, messages, last_id = set(), 0, None
-    with open(path, "rb") as f:
+    with _open_json(path) as f:
         try:
             for prefix, event, value in ijson.parse(f):
                 if prefix == "" and event == "map_key":
@@ -122,7 +141,7 @@ class TelegramSource:
             return False
         with open(path, "rb") as f:
             head = f.read(_SNIFF_BYTES)
-        return head.lstrip().startswith(b"{") and any(
+        return head.removeprefix(codecs.BOM_UTF8).lstrip().startswith(b"{") and any(
             key in head for key in (b'"messages"', b'"chats"', b'"personal_information"'))
 
     def sightings(self, locator: str) -> Iterator[Sighting]:
@@ -131,9 +150,32 @@ class TelegramSource:
             raise SourceError(f"{locator}: no {RESULT} (export it from Telegram Desktop as JSON)")
         _check_whole(path)  # before anything is yielded: a damaged export records nothing
         root = path.parent.resolve()
-        with open(path, "rb") as f:
+        named: set[Path] = {path.resolve()}
+        with _open_json(path) as f:
             for chat, message in _stream_messages(f):
-                yield from self._message_sightings(chat, message, root)
+                yield from self._guarded(chat, message, root, named)
+        yield from _unnamed_files(root, named)
+
+    def _guarded(self, chat: dict[str, Any], message: Any, root: Path, named: set[Path]) -> list[Sighting]:
+        """The message's sightings, or one failure naming it: one bad message never takes
+        the rest of the export down (a hand-edited date, an odd text, nesting no reader
+        should recurse into)."""
+        try:
+            if not isinstance(message, dict):
+                raise TypeError(f"a {type(message).__name__} where a message belongs")
+            out = list(self._message_sightings(chat, message, root))
+        except (ValueError, TypeError, AttributeError, OverflowError, RecursionError) as e:
+            ident = message.get("id") if isinstance(message, dict) else None
+            ident = ident if isinstance(ident, (int, str)) else "?"
+            chat_id = str(chat.get("id", ""))
+            reason = "nested too deeply to read" if isinstance(e, RecursionError) else str(e)
+            return [Sighting(self.name, None, f"{root}/{RESULT}#{chat_id}/{str(ident)[:40]}", f"message-{ident}",
+                             error=f"message {str(ident)[:40]} not recorded: {reason}")]
+        named.update(Path(os.fsdecode(s.path)) for s in out if s.path is not None)
+        thumb = message.get("thumbnail")  # Telegram's own preview of a video or file, named but not evidence
+        if isinstance(thumb, str) and "\x00" not in thumb and not thumb.startswith(_NOT_INCLUDED):
+            named.add((root / thumb).resolve())
+        return out
 
     def _message_sightings(self, chat: dict[str, Any], message: dict[str, Any], root: Path) -> Iterator[Sighting]:
         chat_id = str(chat.get("id", ""))
@@ -187,6 +229,10 @@ class TelegramSource:
             details=details | {k: v for k, v in extra.items() if v},
             identity=f"{chat_id}/{message.get('id')}/{field}", **common,
         )
+        if "\x00" in rel:
+            sighting.display_path = str(root / rel.replace("\x00", "\\x00"))
+            sighting.error = f"{rel!r}: a media path holding a NUL character; not read"
+            return sighting
         target = (root / rel).resolve()
         if not target.is_relative_to(root):
             sighting.error = f"{rel!r} points outside the export folder; not read"
@@ -196,3 +242,14 @@ class TelegramSource:
             sighting.path = os.fsencode(target)
             sighting.size = target.stat().st_size
         return sighting
+
+
+def _unnamed_files(root: Path, named: set[Path]) -> Iterator[Sighting]:
+    """What the export folder holds beyond what result.json names (files added by hand, left
+    from another export): read as plain files are, each with a note saying so, never skipped."""
+    for sighting in FilesSource().sightings(str(root)):
+        if sighting.path is not None and Path(os.fsdecode(sighting.path)).resolve() in named:
+            continue
+        if sighting.error is None:
+            sighting.notice = f"in the export folder but not named in {RESULT}; kept as a plain file"
+        yield sighting

@@ -5,12 +5,17 @@ The archive is preserved whole, as an Item of its own. Every successful response
 carrying media (image, video, audio, PDF) becomes an Item too, with a Capture
 holding the URL it was served from, the WARC-Date it was archived at, the
 record's id and the server's content type. A truncated or damaged archive gives
-what it holds up to the damage and a failure that says where it stopped.
+what it holds up to the damage and a failure that says where it stopped: every
+record is read to the length its WARC header declares, so a cut anywhere is seen.
+A payload that does not match its WARC-Payload-Digest is a failure, not a capture.
 """
 
 from __future__ import annotations
 
 import atexit
+import base64
+import binascii
+import hashlib
 import os
 import shutil
 import tempfile
@@ -23,12 +28,45 @@ from urllib.parse import unquote, urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
+from warcio.limitreader import LimitReader
 
 from marsad.core.sources import Sighting, SourceError
 
 SUFFIXES = (".warc", ".warc.gz", ".wacz")
 MEDIA_PREFIXES = ("image/", "video/", "audio/", "application/pdf")
 _CHUNK = 1 << 20
+
+
+def _digest_differs(record, digests: dict[str, bytes]) -> bool:
+    """Whether the record's WARC-Payload-Digest (sha1 or sha256, base32 or hex) names other
+    bytes than those read. Checked only where the payload read is the payload digested: a
+    response with a content or transfer encoding is decoded on reading, and tools differ on
+    which form they digest."""
+    label = (record.rec_headers.get_header("WARC-Payload-Digest") or "").strip()
+    alg, _, value = label.partition(":")
+    expected = digests.get(alg.lower())
+    headers = record.http_headers
+    if not value or expected is None or headers.get_header("Content-Encoding") or \
+            headers.get_header("Transfer-Encoding"):
+        return False
+    try:
+        if len(value) == 2 * len(expected):
+            given = bytes.fromhex(value)
+        else:
+            given = base64.b32decode(value.upper() + "=" * (-len(value) % 8))
+    except (ValueError, binascii.Error):
+        return True  # a digest that cannot be read vouches for nothing
+    return given != expected
+
+
+def _shortfall(record) -> tuple[int, int] | None:
+    """(bytes read, bytes declared) when the record ends before its WARC Content-Length."""
+    raw = record.raw_stream
+    while raw.read(_CHUNK):
+        pass
+    if isinstance(raw, LimitReader) and raw.limit > 0:
+        return raw.tell(), raw.tell() + raw.limit
+    return None
 
 
 class WebArchiveSource:
@@ -66,47 +104,73 @@ class WebArchiveSource:
         try:
             for record in ArchiveIterator(stream):
                 read += 1
-                if record.rec_type != "response" or record.http_headers is None:
-                    continue
-                status = record.http_headers.get_statuscode() or ""
-                content_type = (record.http_headers.get_header("Content-Type") or "").split(";")[0].strip().lower()
-                if not status.startswith("2") or not content_type.startswith(MEDIA_PREFIXES):
-                    continue
-                url = record.rec_headers.get_header("WARC-Target-URI") or ""
-                record_id = record.rec_headers.get_header("WARC-Record-ID") or ""
-                warc_date = record.rec_headers.get_header("WARC-Date")
-                payload = self._spool(record.content_stream())
-                declared = record.http_headers.get_header("Content-Length")
-                size = payload.stat().st_size
-                if declared and declared.isdigit() and int(declared) != size:
-                    payload.unlink()
-                    yield Sighting(self.name, None, f"{where}#{url}", self._name(url),
-                                   error=f"archive damaged or truncated after {read} records: the response for "
-                                         f"{url} holds {size} of its {declared} bytes")
-                    continue
-                yield Sighting(
-                    self.name, os.fsencode(payload), f"{where}#{url}", self._name(url),
-                    size=size, url=url,
-                    details={"warc_date": warc_date, "warc_record_id": record_id, "content_type": content_type,
-                             "http_status": status},
-                    identity=f"{record_id}|{url}",
-                )
-                payload.unlink(missing_ok=True)  # preserved by now: scratch space stays one payload deep
-        except (ArchiveLoadFailed, EOFError, OSError, ValueError) as e:
+                sighting = self._response(record, where, read)
+                short = _shortfall(record)  # every record read to its end: a cut anywhere is seen
+                if short:
+                    if sighting and sighting.path:
+                        Path(os.fsdecode(sighting.path)).unlink(missing_ok=True)
+                    url = record.rec_headers.get_header("WARC-Target-URI") or ""
+                    yield Sighting(self.name, None, f"{where}#{url}" if url else where, self._name(url),
+                                   error=f"archive damaged or truncated after {read} records: record {read} "
+                                         f"({record.rec_type} {url}) holds {short[0]} of its {short[1]} bytes; "
+                                         "nothing after it could be read")
+                    return
+                if sighting is not None:
+                    yield sighting
+                    if sighting.path:
+                        Path(os.fsdecode(sighting.path)).unlink(missing_ok=True)  # scratch stays one payload deep
+        except (ArchiveLoadFailed, EOFError, OSError, ValueError, OverflowError) as e:
+            # OverflowError: a Content-Length no file could hold (20 digits); the records after it cannot be found.
+            why = "a record declares an impossible length" if isinstance(e, OverflowError) else str(e)[:200]
             yield Sighting(self.name, None, where, os.path.basename(where),
-                           error=f"archive damaged or truncated after {read} records: {e}")
+                           error=f"archive damaged or truncated after {read} records: {why}")
+
+    def _response(self, record, where: str, read: int) -> Sighting | None:
+        """A media response as a sighting (its payload spooled), a failure, or None for other records."""
+        if record.rec_type != "response" or record.http_headers is None:
+            return None
+        status = record.http_headers.get_statuscode() or ""
+        content_type = (record.http_headers.get_header("Content-Type") or "").split(";")[0].strip().lower()
+        if not status.startswith("2") or not content_type.startswith(MEDIA_PREFIXES):
+            return None
+        url = record.rec_headers.get_header("WARC-Target-URI") or ""
+        record_id = record.rec_headers.get_header("WARC-Record-ID") or ""
+        warc_date = record.rec_headers.get_header("WARC-Date")
+        payload, digests = self._spool(record.content_stream())
+        declared = record.http_headers.get_header("Content-Length")
+        size = payload.stat().st_size
+        if declared and declared.isdigit() and int(declared) != size:
+            payload.unlink()
+            return Sighting(self.name, None, f"{where}#{url}", self._name(url),
+                            error=f"archive damaged or truncated after {read} records: the response for {url} "
+                                  f"holds {size} of its {declared} bytes")
+        if _digest_differs(record, digests):
+            payload.unlink()
+            return Sighting(self.name, None, f"{where}#{url}", self._name(url),
+                            error=f"record {read}: the payload for {url} does not match its WARC-Payload-Digest "
+                                  "(altered or damaged since it was archived); not kept as a capture")
+        return Sighting(
+            self.name, os.fsencode(payload), f"{where}#{url}", self._name(url), size=size, url=url,
+            details={"warc_date": warc_date, "warc_record_id": record_id, "content_type": content_type,
+                     "http_status": status},
+            identity=f"{record_id}|{url}",
+        )
 
     @staticmethod
     def _name(url: str) -> str:
         return os.path.basename(unquote(urlsplit(url).path)) or "index"
 
-    def _spool(self, content: IO[bytes]) -> Path:
-        """The payload in a scratch file (a video in an archive never sits in memory)."""
+    def _spool(self, content: IO[bytes]) -> tuple[Path, dict[str, bytes]]:
+        """The payload in a scratch file (a video in an archive never sits in memory), with
+        its SHA-1 and SHA-256 for the record's payload digest."""
         if self._scratch is None:
             self._scratch = Path(tempfile.mkdtemp(prefix="marsad-webarchive-"))
             atexit.register(shutil.rmtree, self._scratch, True)
         fd, name = tempfile.mkstemp(dir=self._scratch)
+        hashes = {"sha1": hashlib.sha1(), "sha256": hashlib.sha256()}  # WARC digests are mostly SHA-1
         with os.fdopen(fd, "wb") as out:
             while chunk := content.read(_CHUNK):
                 out.write(chunk)
-        return Path(name)
+                for h in hashes.values():
+                    h.update(chunk)
+        return Path(name), {alg: h.digest() for alg, h in hashes.items()}
