@@ -103,9 +103,9 @@ class Marsad:
         return json.loads(self.run(*args, "--json").stdout)
 
 
-@pytest.fixture
-def marsad(tmp_path) -> Marsad:
-    home = tmp_path / "workspace"
+def workspace_cli(home: Path):
+    """A new workspace at `home` (in its own PostgreSQL database when DATABASE_URL is set),
+    as a Marsad runner; yields it, then drops the database."""
     env = os.environ.copy() | {"MARSAD_HOME": str(home), "COLUMNS": "200"}
     pg = _postgres_database()
     if pg:
@@ -115,3 +115,8 @@ def marsad(tmp_path) -> Marsad:
     yield cli
     if pg:
         pg[1]()
+
+
+@pytest.fixture
+def marsad(tmp_path) -> Marsad:
+    yield from workspace_cli(tmp_path / "workspace")

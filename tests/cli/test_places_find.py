@@ -7,21 +7,11 @@ import pytest
 
 @pytest.fixture(scope="module")
 def m(tmp_path_factory, testdata):
-    import os
+    from tests.conftest import workspace_cli
 
-    from tests.conftest import Marsad, _postgres_database
-
-    home = tmp_path_factory.mktemp("places") / "workspace"
-    env = os.environ.copy() | {"MARSAD_HOME": str(home), "COLUMNS": "200"}
-    pg = _postgres_database()
-    if pg:
-        env["DATABASE_URL"] = pg[0]
-    cli = Marsad(home, env)
-    cli.run("init")
-    cli.run("places", "import", str(testdata / "gazetteer" / "syria-locations-ocha.json"), check=1)
-    yield cli
-    if pg:
-        pg[1]()
+    for cli in workspace_cli(tmp_path_factory.mktemp("places") / "workspace"):
+        cli.run("places", "import", str(testdata / "gazetteer" / "syria-locations-ocha.json"), check=1)
+        yield cli
 
 
 def test_a_string_with_descriptor_relation_and_context_is_one_place_with_its_parts(m):
