@@ -4,6 +4,8 @@ real command on the OCHA gazetteer: one entry per place named, precision and why
 
 import pytest
 
+pytestmark = pytest.mark.once  # resolution runs on the gazetteer in memory: the same on either database
+
 
 @pytest.fixture(scope="module")
 def m(tmp_path_factory, testdata):

@@ -25,7 +25,8 @@ def served(marsad, tmp_path):
     base = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
-            requests.get(base + "/", timeout=1, allow_redirects=False)
+            # The first answer loads Django: on a slow machine it may take longer than a second.
+            requests.get(base + "/", timeout=(1, 30), allow_redirects=False)
             break
         except requests.ConnectionError:
             time.sleep(0.1)
