@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .store import SHA256_RE, LocalStore, Store, StoreError, hash_stream
+from .store import SHA256_RE, LocalStore, Store, StoreError, fsync_path, hash_stream
 from .store_copy import copy_blobs
 from .workspace import MARKER, Workspace
 
@@ -65,14 +65,6 @@ def _sha256_file(path: Path) -> str:
         return hash_stream(f)[0]
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 # -- the database ---------------------------------------------------------------------------------------------
 
 
@@ -86,7 +78,7 @@ def backup_sqlite(database: Path, target: Path) -> None:
     finally:
         copy.close()
         source.close()
-    _fsync(target)
+    fsync_path(target)
 
 
 def check_sqlite(path: Path) -> str:
@@ -110,7 +102,7 @@ def dump_postgres(url: str, target: Path) -> None:
                           capture_output=True, text=True, check=False)
     if proc.returncode:
         raise BackupError(f"pg_dump failed: {proc.stderr.strip()[-500:]}")
-    _fsync(target)
+    fsync_path(target)
 
 
 def restore_postgres(dump: Path, url: str) -> None:
@@ -178,7 +170,7 @@ def make_backup(home: Path, store: Store, dest: Path, database_url: str = "", jo
     (part / "MANIFEST.json").write_bytes(body)
     (part / "MANIFEST.json.sha256").write_text(hashlib.sha256(body).hexdigest() + "\n")
     for path in (part / "MANIFEST.json", part / "MANIFEST.json.sha256", blob_list):
-        _fsync(path)
+        fsync_path(path)
     part.rename(report.snapshot)
     latest = dest / "LATEST.tmp"
     latest.write_text(name + "\n")

@@ -228,7 +228,7 @@ class LocalStore:
                 os.link(tmp_path, final)  # atomic and never overwrites
             except FileExistsError:
                 return Blob(sha256, blake2b, size, created=False)
-            _fsync_dir(final.parent)
+            fsync_path(final.parent)
             return Blob(sha256, blake2b, size, created=True)
         finally:
             tmp_path.unlink(missing_ok=True)
@@ -269,7 +269,8 @@ def process_alive(pid: int) -> bool:
     return True
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """Flush a file's or a folder's entries to disk (a folder: so a rename inside it lasts)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -185,10 +185,10 @@ def _offset(after: str | None) -> int:
         return 0
 
 
-def _captures(filters) -> Q:
-    """Which capture rows the filter keeps. A capture is one project's sighting: its text
-    shows under that project and its own source only (the item may be held by another
-    project too, or have come from another source)."""
+def _keep_captures(rows: QuerySet, filters) -> QuerySet:
+    """Capture rows only where the filter keeps them. A capture is one project's sighting:
+    its text shows under that project and its own source only (the item may be held by
+    another project too, or have come from another source)."""
     keep = Q()
     if filters.project:
         from marsad.access.models import Project
@@ -198,11 +198,6 @@ def _captures(filters) -> Q:
         from marsad.evidence.models import Capture
 
         keep &= Q(Exists(Capture.objects.filter(pk=OuterRef("object_id"), source_kind=filters.source)))
-    return keep
-
-
-def _keep_captures(rows: QuerySet, filters) -> QuerySet:
-    keep = _captures(filters)
     return rows.exclude(Q(kind=Kind.CAPTURE) & ~keep) if keep else rows
 
 
