@@ -120,3 +120,30 @@ def workspace_cli(home: Path):
 @pytest.fixture
 def marsad(tmp_path) -> Marsad:
     yield from workspace_cli(tmp_path / "workspace")
+
+
+_DB_FIXTURES = {"db", "transactional_db", "django_db_setup", "live_server"}
+_DB_WORDS = ("Marsad(", "Workspaces(", "workspace_cli", "_postgres_database", "DATABASE_URL")
+
+
+def _uses_database(item) -> bool:
+    """Whether a test reaches the database: in process (pytest-django's fixtures or mark),
+    or through the `marsad` command in a workspace of its own (a fixture or module that makes one)."""
+    import inspect
+
+    if item.get_closest_marker("django_db") or _DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    sources = [inspect.getsource(item.module)] if getattr(item, "module", None) else []
+    for defs in getattr(item, "_fixtureinfo", None) and item._fixtureinfo.name2fixturedefs.values() or ():
+        for fixturedef in defs:
+            if str(ROOT / "tests") in (inspect.getsourcefile(fixturedef.func) or ""):
+                sources.append(inspect.getsource(fixturedef.func))
+    return any(word in source for source in sources for word in _DB_WORDS)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    # A test that never touches the database gives the same answer on either engine: it runs
+    # once, on SQLite, and the PostgreSQL pass (`-m "not once"`) leaves it out.
+    for item in items:
+        if not item.get_closest_marker("once") and not _uses_database(item):
+            item.add_marker(pytest.mark.once)

@@ -71,6 +71,12 @@ def test_video_marked_graphic_loads_nothing_until_shown_and_never_plays_by_itsel
     page, sha = guarded, evidence["video"]
     login(page, live_server.url, lang, "editor")
     page.goto(f"{live_server.url}/{lang}/items/{sha}/")
+    # The unveiled page's contact sheet loads lazily, when scrolled to (the click below would scroll):
+    # let it load now, so every request counted below is the veiled page's own.
+    page.locator("img.contact-sheet").scroll_into_view_if_needed()
+    page.wait_for_function("() => { const i = document.querySelector('img.contact-sheet');"
+                           " return i.complete && i.naturalWidth > 0; }")
+    page.wait_for_load_state("networkidle")
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
     page.locator("form.graphic-form button").click()  # mark as graphic: the page comes back veiled

@@ -139,7 +139,22 @@ def refresh_place_incidents(place) -> None:
         refresh(incident)
 
 
-def _batches(rows: Iterable[SearchEntry], size: int = 2000) -> Iterator[list[SearchEntry]]:
+def refresh_places(places: list) -> None:
+    """Rebuild the rows of many places at once (a gazetteer import), and of the incidents
+    at them, whose "place" row carries the place's names."""
+    from marsad.incidents.models import Incident
+
+    ids = [p.pk for p in places]
+    for batch in _batches(ids, 500):
+        SearchEntry.objects.filter(kind=Kind.PLACE, object_id__in=batch).delete()
+    for batch in _batches((e for p in places for e in place_entries(p)), 2000):
+        SearchEntry.objects.bulk_create(batch)
+    for batch in _batches(ids, 500):
+        for incident in Incident.objects.filter(place_id__in=batch).select_related("place"):
+            refresh(incident)
+
+
+def _batches(rows: Iterable, size: int = 2000) -> Iterator[list]:
     batch = []
     for row in rows:
         batch.append(row)
