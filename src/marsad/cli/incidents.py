@@ -259,7 +259,7 @@ def suggest_command(sha256: str, as_json: bool) -> None:
     except ItemNotFound as e:
         raise _fail(e) from e
     ev, ranked = suggestions(item)
-    rows = [{"incident": s.code, "score": s.score, "why": s.explain()} for s in ranked]
+    rows = [{"incident": s.code, "score": s.score, "tier": s.tier, "why": s.explain()} for s in ranked]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
@@ -274,10 +274,18 @@ def suggest_command(sha256: str, as_json: bool) -> None:
         out.print("  position: the file's GPS (restricted; not shown)")
     for sha, how in list(ev.copies.items())[:5]:
         out.print(f"  copy: {sha[:12]} ({escape(how)})")
-    if not rows:
+    if ev.kinds:
+        out.print(f"  kind of event: {', '.join(sorted(ev.kinds))}")
+    strong = [r for r in rows if r["tier"] == "strong"]
+    weak = [r for r in rows if r["tier"] == "weak"]
+    if not strong:
         click.echo("No incident fits: it may be a new one (`marsad incidents create`).")
-    for r in rows:
+    for r in strong:
         click.echo(f"{r['incident']}  {r['score']:.2f}  {r['why']}")
+    if weak:
+        click.echo("Weak (same time window and kind of event, no place named; check before accepting):")
+        for r in weak:
+            click.echo(f"  {r['incident']}  {r['score']:.2f}  {r['why']}")
 
 
 @incidents_group.command("accept")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from marsad.core.grouping import Evidence, IncidentView, Suggestion, add_text, suggest
+from marsad.core.grouping import Evidence, IncidentView, Suggestion, add_text, event_kinds, suggest_tiers
 from marsad.evidence.models import Item
 
 from . import places
@@ -65,12 +65,17 @@ def views() -> list[IncidentView]:
             key = incident.place.merged_into.key if incident.place.merged_into_id else incident.place.key
             place = g.places.get(key)
         items = set(incident.links.values_list("item__sha256", flat=True))
-        out.append(IncidentView(incident.code, when, place, items, incident.title))
+        kinds = event_kinds(" ".join(filter(None, (incident.title, incident.event_type, incident.sub_event_type,
+                                                     incident.health_attack_type))))
+        out.append(IncidentView(incident.code, when, place, items, incident.title, kinds))
     return out
 
 
-def suggestions(item: Item, limit: int = 5) -> tuple[Evidence, list[Suggestion]]:
+def suggestions(item: Item, limit: int = 5, weak_limit: int = 3) -> tuple[Evidence, list[Suggestion]]:
+    """Strong suggestions first, then the weak tier (`Suggestion.tier == "weak"`: the same time window and kind
+    of event, no place named), which never displaces a strong one."""
     ev = evidence_of(item)
     linked = set(item.incident_links.values_list("incident__code", flat=True))
-    ranked = [s for s in suggest(ev, views(), places.gazetteer(), limit + len(linked)) if s.code not in linked]
-    return ev, ranked[:limit]
+    strong, weak = suggest_tiers(ev, views(), places.gazetteer(), limit + len(linked), weak_limit + len(linked))
+    return ev, ([s for s in strong if s.code not in linked][:limit]
+                + [s for s in weak if s.code not in linked][:weak_limit])

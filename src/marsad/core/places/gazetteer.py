@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz, process
 
@@ -44,6 +44,7 @@ class Place:
     pcode: str = ""
     source: str = ""
     kind: str = ""  # one of KINDS, or ""
+    centroid_of: int = 0  # an admin area held without a point: the mean of its N places' points (0: its own)
 
     def all_names(self) -> list[str]:
         return [n for n in dict.fromkeys([self.name, self.name_ar, *self.names]) if n]
@@ -67,11 +68,12 @@ def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
 class Gazetteer:
     def __init__(self, places: list[Place]) -> None:
         self.places = {p.id: p for p in places}
+        self._seats: dict[str, int] = {}
         self.by_key: dict[str, list[str]] = defaultdict(list)
         self._fuzzy_ar: list[tuple[str, str, str]] = []  # (arabic key, place id, the name)
         self._fuzzy_la: list[tuple[str, str, str]] = []  # (plain latin, place id, the name)
         for place in places:
-            for name in place.all_names():
+            for name in _with_parts(place.all_names()):
                 for key in arabic.keys(name):
                     if place.id not in self.by_key[key]:
                         self.by_key[key].append(place.id)
@@ -79,6 +81,35 @@ class Gazetteer:
                     self._fuzzy_ar.append((arabic.arabic_key(name), place.id, name))
                 else:
                     self._fuzzy_la.append((arabic.latin_plain(name), place.id, name))
+        self._centroids()
+
+    def _centroids(self) -> None:
+        """An admin area without a point of its own (OCHA gives none) takes the mean of its places' points, so
+        nearness can rank it beside its towns instead of ahead of them all; `centroid_of` says so."""
+        sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
+        for place in self.places.values():
+            if place.level in (PLACE, SITE) and place.lat is not None and place.lon is not None:
+                for area in self.chain(place)[1:]:
+                    if area.lat is None and area.level in (GOVERNORATE, DISTRICT, SUBDISTRICT):
+                        total = sums[area.id]
+                        total[0] += place.lat
+                        total[1] += place.lon
+                        total[2] += 1
+        for area_id, (lat, lon, n) in sums.items():
+            area = self.places[area_id]
+            area.lat, area.lon, area.centroid_of = round(lat / n, 6), round(lon / n, 6), int(n)
+
+    def seat_level(self, place: Place) -> int:
+        """The widest admin level of an area the place lies in and gives its name to (Hama city: the
+        governorate, 1; Kafr Nabl: its sub-district, 3), 0 for none."""
+        if place.level != PLACE:
+            return 0
+        cached = self._seats.get(place.id)
+        if cached is None:
+            levels = [a.level for a in self.chain(place)[1:] if a.level in (GOVERNORATE, DISTRICT, SUBDISTRICT)
+                      and _same_name(place, a)]
+            cached = self._seats[place.id] = min(levels, default=0)
+        return cached
 
     def __len__(self) -> int:
         return len(self.places)
@@ -130,9 +161,16 @@ class Gazetteer:
                 reason += f"; {km:.1f} km from the given place"
             ranked.append(Candidate(place, round(score, 1), reason, km))
         # Scores in steps of 2 first: within a step, nearness, then a town over an admin area of
-        # the same name, then a place with a hierarchy over a bare point decide.
+        # the same name, then a town that names its governorate or district over villages of the same name
+        # (Hama the city, not al-Hama in al-Hasakeh), then a place with a hierarchy over a bare point decide.
         ranked.sort(key=lambda c: (-(c.score // 2), km_rank(c.distance_km), _LEVEL_PREFERENCE.get(c.place.level, 5),
-                                   c.place.parent is None, -c.score, c.place.id))
+                                   c.place.parent is None, -c.score, _seat_rank(self.seat_level(c.place)), c.place.id))
+        first = ranked[0]
+        level = _seat_rank(self.seat_level(first.place))
+        tied = [c for c in ranked[1:] if c.score == first.score and c.place.level == first.place.level]
+        if level < 9 and tied:  # say why the city and not its namesakes
+            ranked[0] = replace(first, reason=f"{first.reason}; {first.place.name} gives its name to its "
+                                f"{LEVEL_NAMES[level]}, before {len(tied)} other place(s) of the same name")
         return ranked[:limit]
 
     def _fuzzy(self, text: str, found: dict[str, tuple[float, str]], min_score: float) -> None:
@@ -170,6 +208,31 @@ class Gazetteer:
         return near
 
 
+def _with_parts(names: list[str]) -> list[str]:
+    """The names, and each part of one written as alternatives joined by "_" (OCHA: «المعزولة_روطانلي», the
+    Arabic and the Turkmen name of one village)."""
+    out = list(names)
+    for name in names:
+        if "_" in name:
+            out += [part.strip() for part in name.split("_") if len(part.strip()) >= 3]
+    return list(dict.fromkeys(out))
+
+
+def _seat_rank(level: int) -> int:
+    """A town naming its governorate or district first; a sub-district's town is not singled out (villages
+    named the same as one are many: Dana, Nawa)."""
+    return level if level in (GOVERNORATE, DISTRICT) else 9
+
+
+def _same_name(a: Place, b: Place) -> bool:
+    """Two places named alike: by their Arabic names where both have one (Latin keys are coarse: Humi, Hama)."""
+    if a.name_ar and b.name_ar:
+        return bool(arabic.keys(a.name_ar) & arabic.keys(b.name_ar))
+    return bool(set().union(*(arabic.keys(n) for n in a.all_names())) & set().union(
+        *(arabic.keys(n) for n in b.all_names())))
+
+
 def km_rank(km: float | None) -> float:
-    """Nearness breaks ties only in coarse steps, so a spelling still counts first."""
-    return 0 if km is None else round(km / 25)
+    """Nearness breaks ties only in coarse steps, so a spelling still counts first; a place without a point
+    ranks as far, not as near."""
+    return 1000 if km is None else round(km / 25)

@@ -176,6 +176,9 @@ def resolve_named(named: Named, g: Gazetteer, within: list[Place], near: Place |
             notes.append(f"{len(inside)} {named.kind.replace('facility:', '')}s held in {first.place.name}: "
                          f"{', '.join(p.name for p in inside[:5])}; the town is given")
     precision = _precision(first.place)
+    if first.place.centroid_of:  # OCHA holds admin areas without a point
+        notes.append(f"{first.place.name} has no point of its own: the centre of its {first.place.centroid_of} "
+                     "places is used")
     if first.place.level in (SUBDISTRICT, DISTRICT):
         seat = _seat(g, first.place)
         if seat:  # a sub-district or district is shown at its main town, as documenters file it
