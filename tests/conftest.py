@@ -15,6 +15,8 @@ import pytest
 
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="marsad-test-home-"))
 os.environ["MARSAD_HOME"] = str(_SESSION_HOME)
+# `log verify` keeps the checkpoints it has seen in the user's cache: the tests' own, thrown away
+os.environ["XDG_CACHE_HOME"] = str(_SESSION_HOME.parent / f"{_SESSION_HOME.name}-cache")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marsad.web.settings")
 
 from marsad.core.workspace import Workspace  # noqa: E402

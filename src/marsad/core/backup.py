@@ -129,18 +129,8 @@ def make_backup(home: Path, store: Store, dest: Path, database_url: str = "", jo
     part.mkdir()
     files: dict[str, dict[str, object]] = {}
 
-    if database_url.startswith(("postgres://", "postgresql://")):
-        kind, db_file = "postgresql", part / "database.pgdump"
-        dump_postgres(database_url, db_file)
-    elif database_url:
-        raise BackupError(f"cannot back up the database at {database_url.split(':', 1)[0]}://…: only SQLite "
-                          "and PostgreSQL are supported")
-    else:
-        kind, db_file = "sqlite", part / "database.sqlite3"
-        backup_sqlite(ws.database, db_file)
-    files[db_file.name] = {"sha256": _sha256_file(db_file), "size": db_file.stat().st_size}
-
     report = BackupReport(snapshot=dest / "snapshots" / name)
+    # Before the database: a checkpoint in log/checkpoints must never be newer than the log backed up.
     for top in FILES:
         source = ws.home / top
         paths = [source] if source.is_file() else sorted(p for p in source.rglob("*") if p.is_file())
@@ -151,6 +141,17 @@ def make_backup(home: Path, store: Store, dest: Path, database_url: str = "", jo
             shutil.copy2(path, target)  # keeps the keys' 0600
             files[f"files/{rel}"] = {"sha256": _sha256_file(target), "size": target.stat().st_size}
             report.files += 1
+
+    if database_url.startswith(("postgres://", "postgresql://")):
+        kind, db_file = "postgresql", part / "database.pgdump"
+        dump_postgres(database_url, db_file)
+    elif database_url:
+        raise BackupError(f"cannot back up the database at {database_url.split(':', 1)[0]}://…: only SQLite "
+                          "and PostgreSQL are supported")
+    else:
+        kind, db_file = "sqlite", part / "database.sqlite3"
+        backup_sqlite(ws.database, db_file)
+    files[db_file.name] = {"sha256": _sha256_file(db_file), "size": db_file.stat().st_size}
 
     # After the database: every blob it names is in the store by now.
     copied = copy_blobs(store, LocalStore(dest / "store"), verify=False, skip_present=True, jobs=jobs,

@@ -21,6 +21,15 @@ class WorkspaceNotFound(Exception):
         )
 
 
+class MissingSecretKey(Exception):
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"{path} is missing or empty: Marsad will not run without it (actor pseudonyms in the custody "
+            "log are keyed by it). Restore it from a backup of this workspace, or run `marsad init` to "
+            "make a new one (then the same person gets a new pseudonym from now on)."
+        )
+
+
 @dataclass(frozen=True)
 class Workspace:
     home: Path
@@ -49,6 +58,15 @@ class Workspace:
     def verifier_key_path(self) -> Path:
         return self.log_dir / "log.vkey"
 
+    @property
+    def checkpoints_path(self) -> Path:
+        """Every signed checkpoint, appended: the log's protection outside the database."""
+        return self.log_dir / "checkpoints"
+
+    @property
+    def secret_key_path(self) -> Path:
+        return self.keys_dir / "django.key"
+
     def exists(self) -> bool:
         return (self.home / MARKER).is_file()
 
@@ -64,8 +82,13 @@ class Workspace:
         return Verifier.parse(self.verifier_key_path.read_text())
 
     def secret_key(self) -> str:
-        path = self.keys_dir / "django.key"
-        return path.read_text().strip() if path.is_file() else ""
+        """The workspace's Django key ("" where there is no workspace yet). Actor pseudonyms
+        are keyed by it, so a workspace without it must not run on a stand-in."""
+        path = self.secret_key_path
+        key = path.read_text().strip() if path.is_file() else ""
+        if not key and self.exists():
+            raise MissingSecretKey(path)
+        return key
 
     def create(self) -> bool:
         """Create what is missing; never replace what exists. True if newly made."""
@@ -78,7 +101,7 @@ class Workspace:
             signer = Signer.generate(origin)
             _write_secret(self.signing_key_path, signer.skey() + "\n")
             self.verifier_key_path.write_text(signer.verifier().vkey() + "\n")
-        django_key = self.keys_dir / "django.key"
+        django_key = self.secret_key_path
         if not django_key.exists():
             _write_secret(django_key, secrets.token_urlsafe(50) + "\n")
         if fresh:

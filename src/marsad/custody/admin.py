@@ -21,7 +21,7 @@ class LogEntryAdmin(ReadOnlyAdmin):
     list_display = ["index", "type", "item", "time"]
     list_filter = ["type"]
     search_fields = ["item"]
-    exclude = ["details"]  # restricted; never shown in lists or forms
+    exclude = ["details", "salt"]  # restricted; never shown in lists or forms
 
 
 @admin.register(Checkpoint)

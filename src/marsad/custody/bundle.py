@@ -3,6 +3,8 @@
     data/files/<sha256>/<original name>    the original bytes
     data/metadata/<sha256>.json            what Marsad knows of the item
     data/log/leaves/<index>.json           every custody event about the items, exact bytes
+    data/log/leaves/<index>.details.json   restricted only: what the leaf's "details" is the SHA-256 of
+                                           (version 2 leaves: {"details": ..., "salt": ...})
     data/log/proofs/<index>.tlog-proof     inclusion proof of each to the checkpoint
     data/log/checkpoint, data/log/log.vkey the signed checkpoint and the key that signed it
     verify.py                              standard-library-only verifier
@@ -28,6 +30,7 @@ from django.conf import settings
 from django.db import transaction
 
 from marsad.core.custody import merkle
+from marsad.core.custody.leaves import SALTED_LEAF_VERSION, opening
 from marsad.core.custody.tlogproof import TlogProof
 from marsad.core.store import hash_stream
 from marsad.evidence.ingest import store
@@ -102,8 +105,10 @@ def export_bundle(shas: list[str], output: Path, include_restricted: bool = Fals
                 TlogProof(entry.index, proof, checkpoint.note).text()
             )
             if include_restricted and entry.details is not None:
+                # What the leaf's "details" hash is the digest of: with a version 2 leaf, the salt too.
+                salted = json.loads(bytes(entry.leaf)).get("v") == SALTED_LEAF_VERSION
                 (data / "log" / "leaves" / f"{entry.index}.details.json").write_text(
-                    json.dumps(entry.details, ensure_ascii=False, indent=1)
+                    json.dumps(opening(entry.details, entry.salt if salted else None), ensure_ascii=False, indent=1)
                 )
             count += 1
         (data / "log" / "checkpoint").write_text(checkpoint.note)

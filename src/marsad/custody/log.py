@@ -21,7 +21,8 @@ from django.utils import timezone
 import marsad
 from marsad import conf
 from marsad.core.custody import merkle
-from marsad.core.custody.leaves import Event
+from marsad.core.custody.checkpoints import append_note
+from marsad.core.custody.leaves import Event, new_salt
 from marsad.core.custody.note import Checkpoint as CheckpointBody
 
 from .models import Checkpoint, LogEntry, LogHead, LogNode
@@ -60,6 +61,7 @@ def event(
         inputs=list(inputs),
         outputs=list(outputs),
         details=details,
+        salt=new_salt() if details is not None else None,
     )
 
 
@@ -89,7 +91,9 @@ def append(events: Sequence[Event]) -> list[Appended]:
         h = merkle.leaf_hash(leaf)
         entries.append(Appended(compact.size, leaf, h))
         details = details_field.get_db_prep_save(ev.details, connection) if ev.details is not None else None
-        rows.append((compact.size, leaf, h, ev.type, ev.item or "", ops.adapt_datetimefield_value(ev.time), details))
+        salt = ev.salt if ev.details is not None and ev.salt is not None else ""
+        rows.append((compact.size, leaf, h, ev.type, ev.item or "", ops.adapt_datetimefield_value(ev.time), details,
+                     salt))
         # Level 0 is the leaf hash, kept on LogEntry.
         nodes.extend(node for node in compact.append(h) if node[0] > 0)
     _insert(rows, nodes)
@@ -105,8 +109,8 @@ def _insert(rows: list[tuple], nodes: list[tuple[int, int, bytes]]) -> None:
     q = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"INSERT INTO {q(LogEntry._meta.db_table)} ({q('index')}, leaf, leaf_hash, type, item, time, details) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            f"INSERT INTO {q(LogEntry._meta.db_table)} ({q('index')}, leaf, leaf_hash, type, item, time, details, salt) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
             rows,
         )
         if nodes:
@@ -159,15 +163,40 @@ def current_root() -> tuple[int, bytes]:
 
 
 def sign_checkpoint() -> Checkpoint:
-    """Sign the log's current state with the workspace key, unless already signed."""
+    """Sign the log's current state with the workspace key, unless already signed.
+    Once committed, the checkpoint is also appended to the workspace's checkpoints file."""
     signer = settings.WORKSPACE.signer()
     with transaction.atomic():
         head = lock_head()
         latest = Checkpoint.objects.order_by("-size", "-id").first()
         if latest is not None and latest.size == head.size:
+            if not settings.WORKSPACE.checkpoints_path.exists():
+                transaction.on_commit(_start_checkpoints_file, robust=True)
             return latest
         compact = merkle.CompactRange.from_bytes(head.size, bytes(head.frontier))
         body = CheckpointBody(signer.name, head.size, compact.root())
-        return Checkpoint.objects.create(
+        checkpoint = Checkpoint.objects.create(
             size=head.size, root=body.root, note=signer.sign(body.text()), created=timezone.now()
         )
+        # After the commit only: a checkpoint over events that were rolled back would
+        # later read as a rewritten log.
+        transaction.on_commit(lambda: keep_outside(checkpoint.note), robust=True)
+        return checkpoint
+
+
+def keep_outside(note: str) -> None:
+    path = settings.WORKSPACE.checkpoints_path
+    if not path.exists():
+        _start_checkpoints_file()
+    else:
+        append_note(path, note)
+
+
+def _start_checkpoints_file() -> None:
+    """A workspace made before the checkpoints file: start it with the checkpoints the
+    database holds (each checked by `log verify` like any other)."""
+    path = settings.WORKSPACE.checkpoints_path
+    if path.exists():
+        return
+    notes = list(Checkpoint.objects.order_by("size", "id").values_list("note", flat=True))
+    append_note(path, "\n".join(notes))

@@ -14,6 +14,10 @@ class LogEntry(models.Model):
     details = models.JSONField(
         null=True, blank=True, help_text="Restricted details; only their hash is in the leaf."
     )
+    salt = models.CharField(
+        max_length=64, blank=True, default="",
+        help_text="Random salt committed with the details (version 2 leaves); restricted like them.",
+    )
 
     class Meta:
         verbose_name_plural = "log entries"

@@ -6,34 +6,57 @@
    built from the stored nodes (so tampered nodes are caught too).
 3. Every database row that an event describes is compared with its leaf, and
    every event's row must exist: no row without its event, no event without its row.
+4. Checkpoints kept outside the database (the workspace's `log/checkpoints`, files
+   given, a verifier's cache) must each be signed and name a prefix of the log now:
+   someone who can write the database cannot then delete or rewrite signed history.
+   A log with events must have a checkpoint, and event times must not go backwards.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from datetime import timezone as tz
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 
 from marsad.core.custody import merkle
-from marsad.core.custody.leaves import digest, rfc3339
+from marsad.core.custody.checkpoints import CheckpointFileError, read_notes
+from marsad.core.custody.leaves import commitment, digest, opening, rfc3339
+from marsad.core.custody.note import Checkpoint as CheckpointBody
 from marsad.core.custody.note import NoteError, Verifier, open_checkpoint
 
 from . import log
 from .models import Checkpoint, LogEntry, LogHead, TimestampToken
 
 CHUNK = 5000
+# Events are timed before their append takes the log's lock, and a review is timed
+# before the incident change it causes: a little disorder is normal, more is back-dating.
+CLOCK_SLACK = timedelta(minutes=10)
+MAX_LISTED = 20  # problems of one kind listed one by one; the rest are counted
+
+
+@dataclass(frozen=True)
+class Outside:
+    """A signed checkpoint from outside the database, and where it was found."""
+
+    source: str
+    note: str
 
 
 @dataclass
 class Report:
     size: int = 0
     checkpoints: int = 0
+    outside: int = 0
     rows_checked: int = 0
     timestamps: int = 0
     unsigned_tail: int = 0
+    latest_note: str | None = None  # the largest checkpoint that verified, for a verifier's cache
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -41,8 +64,20 @@ class Report:
         return not self.problems
 
 
+def read_outside(path: Path, label: str | None = None) -> tuple[list[Outside], list[str]]:
+    """The checkpoints in a file, or the problem reading it."""
+    label = label or str(path)
+    try:
+        notes = read_notes(path)
+    except FileNotFoundError:
+        return [], [f"{label} is missing"]
+    except (OSError, CheckpointFileError) as e:
+        return [], [f"{label}: {e.strerror if isinstance(e, OSError) else e}"]
+    return [Outside(f"{label} #{n}", note) for n, note in enumerate(notes, 1)], []
+
+
 def _entries() -> Iterator[tuple]:
-    fields = ("index", "leaf", "leaf_hash", "type", "item", "time", "details")
+    fields = ("index", "leaf", "leaf_hash", "type", "item", "time", "details", "salt")
     last = -1
     while True:
         rows = list(LogEntry.objects.filter(index__gt=last).order_by("index").values_list(*fields)[:CHUNK])
@@ -52,16 +87,20 @@ def _entries() -> Iterator[tuple]:
         last = rows[-1][0]
 
 
-def verify_log(verifier: Verifier | None = None, progress: Callable[[int], None] | None = None) -> Report:
+def verify_log(verifier: Verifier | None = None, progress: Callable[[int], None] | None = None,
+               outside: Sequence[Outside] = ()) -> Report:
+    """Check the log; `outside` are checkpoints kept apart from the database (see `read_outside`)."""
     verifier = verifier or settings.WORKSPACE.verifier()
     report = Report()
     checkpoints = list(Checkpoint.objects.order_by("size", "id"))
-    wanted_sizes = {c.size for c in checkpoints}
+    opened = _open_outside(outside, verifier, report)
+    wanted_sizes = {c.size for c in checkpoints} | {body.size for _, _, body in opened}
     roots: dict[int, bytes] = {0: merkle.EMPTY_ROOT}
     compact = merkle.CompactRange()
     by_type: dict[str, set[int]] = {}
     items_in_log: dict[str, int] = {}
-    for index, leaf, leaf_hash, type_, item, time, details in _entries():
+    clock = _Clock()
+    for index, leaf, leaf_hash, type_, item, time, details, salt in _entries():
         leaf = bytes(leaf)
         if index != compact.size:
             kind = "missing" if index > compact.size else "duplicated"
@@ -70,7 +109,9 @@ def verify_log(verifier: Verifier | None = None, progress: Callable[[int], None]
         h = merkle.leaf_hash(leaf)
         if h != bytes(leaf_hash):
             report.problems.append(f"leaf #{index}: stored bytes do not match their recorded hash (leaf changed)")
-        _check_columns(index, leaf, type_, item, time, details, report)
+        value = _check_columns(index, leaf, type_, item, time, details, salt, report)
+        if value is not None:
+            clock.see(index, value, report)
         compact.append(h)
         by_type.setdefault(type_, set()).add(index)
         if type_ == "ingest" and item:
@@ -86,22 +127,129 @@ def verify_log(verifier: Verifier | None = None, progress: Callable[[int], None]
         report.problems.append(
             f"log head says {head.size} leaves but {compact.size} are stored, or its right edge differs"
         )
+    clock.summarise(report)
     _check_checkpoints(checkpoints, roots, verifier, report)
+    _check_outside(opened, roots, compact, report)
+    if report.size and not checkpoints and not opened:
+        report.problems.append(
+            f"the log has {report.size} events but no signed checkpoint, in the database or outside it: "
+            "checkpoints were deleted"
+        )
     _check_rows(by_type, items_in_log, report)
     _check_timestamps(report)
     return report
 
 
-def _check_columns(index: int, leaf: bytes, type_: str, item: str, time, details, report: Report) -> None:
+def _check_columns(index: int, leaf: bytes, type_: str, item: str, time, details, salt: str,
+                   report: Report) -> dict[str, Any] | None:
     try:
         value: dict[str, Any] = json.loads(leaf)
     except ValueError:
         report.problems.append(f"leaf #{index}: not valid JSON")
-        return
+        return None
+    if not isinstance(value, dict):
+        report.problems.append(f"leaf #{index}: not a custody event")
+        return None
     if value.get("type") != type_ or (value.get("item") or "") != item or value.get("time") != rfc3339(time):
         report.problems.append(f"leaf #{index}: the row's type, item or time differ from the leaf")
-    if value.get("details") != (digest(details) if details is not None else None):
+    if value.get("details") != commitment(details, _salt(value, salt)):
         report.problems.append(f"leaf #{index}: restricted details stored beside the leaf were changed")
+    return value
+
+
+def _salt(leaf: dict[str, Any], salt: str) -> str | None:
+    """The salt a leaf's details are committed with: none for version 1 leaves."""
+    return salt if leaf.get("v") == 2 else None
+
+
+class _Clock:
+    """Event times must not go backwards (beyond CLOCK_SLACK), nor lie in the future.
+    Imported history keeps its original times and is left out."""
+
+    def __init__(self) -> None:
+        self.latest: tuple[int, datetime] | None = None
+        self.now = datetime.now(tz.utc)
+        self.back: list[str] = []
+        self.ahead: list[str] = []
+
+    def see(self, index: int, leaf: dict[str, Any], report: Report) -> None:
+        tool = leaf.get("tool")
+        if isinstance(tool, dict) and "imported" in tool:
+            return
+        try:
+            when = datetime.fromisoformat(str(leaf.get("time")))
+        except ValueError:
+            report.problems.append(f"leaf #{index}: its time {str(leaf.get('time'))[:40]!r} is not a time")
+            return
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=tz.utc)
+        if when > self.now + CLOCK_SLACK:
+            self.ahead.append(f"event #{index} is dated {when:%Y-%m-%d %H:%M:%S}, in the future")
+        if self.latest is not None and when < self.latest[1] - CLOCK_SLACK:
+            before, at = self.latest
+            self.back.append(
+                f"event #{index} is dated {when:%Y-%m-%d %H:%M:%S}, before event #{before} ({at:%Y-%m-%d %H:%M:%S}) "
+                "that precedes it: it was back-dated (or this computer's clock was set back)"
+            )
+        if self.latest is None or when > self.latest[1]:
+            self.latest = (index, when)
+
+    def summarise(self, report: Report) -> None:
+        for found in (self.back, self.ahead):
+            report.problems.extend(found[:MAX_LISTED])
+            if len(found) > MAX_LISTED:
+                report.problems.append(f"... and {len(found) - MAX_LISTED} more events out of time order")
+
+
+def _open_outside(outside: Sequence[Outside], verifier: Verifier,
+                  report: Report) -> list[tuple[Outside, str, CheckpointBody]]:
+    sources: dict[str, list[str]] = {}  # the same note in several places is checked once, named by all
+    for cp in outside:
+        report.outside += 1
+        sources.setdefault(cp.note, []).append(cp.source)
+    opened = []
+    for note, found in sources.items():
+        cp = Outside(" and ".join(found), note)
+        try:
+            opened.append((cp, note, open_checkpoint(note, verifier)))
+        except NoteError as e:
+            report.problems.append(f"checkpoint {cp.source}: {e}")
+    return opened
+
+
+def _check_outside(opened: list[tuple[Outside, str, CheckpointBody]], roots: dict[int, bytes],
+                   compact: merkle.CompactRange, report: Report) -> None:
+    latest: tuple[Outside, CheckpointBody] | None = None
+    for cp, note, body in opened:
+        name = f"checkpoint {cp.source} (size {body.size})"
+        if body.size > report.size:
+            report.problems.append(
+                f"{name}: the log holds only {report.size} events; signed events were removed "
+                "(or this workspace was restored from a backup older than this checkpoint)"
+            )
+        elif roots.get(body.size) != body.root:
+            report.problems.append(
+                f"{name}: the log's first {body.size} events no longer give this signed root "
+                "(events changed, removed, inserted or reordered)"
+            )
+        elif latest is None or body.size > latest[1].size:
+            latest = (cp, body)
+            if report.latest_note is None or body.size >= _size(report.latest_note):
+                report.latest_note = note
+    if latest is not None:
+        report.unsigned_tail = min(report.unsigned_tail, report.size - latest[1].size)
+    if latest is not None and 0 < latest[1].size < report.size:
+        # The stored nodes must prove it too: they are what inclusion proofs are built from.
+        cp, body = latest
+        try:
+            proof = merkle.consistency_proof(body.size, report.size, log.fetch_nodes)
+            merkle.verify_consistency(body.size, report.size, proof, body.root, compact.root())
+        except (ValueError, LookupError) as e:
+            report.problems.append(f"checkpoint {cp.source}: the stored tree is not consistent with it: {e}")
+
+
+def _size(note: str) -> int:
+    return CheckpointBody.parse(note.rpartition("\n\n")[0] + "\n").size
 
 
 def _check_checkpoints(checkpoints: list[Checkpoint], roots: dict[int, bytes], verifier: Verifier,
@@ -132,8 +280,18 @@ def _check_checkpoints(checkpoints: list[Checkpoint], roots: dict[int, bytes], v
             except (ValueError, LookupError) as e:
                 report.problems.append(f"{name}: not consistent with the checkpoint at size {previous.size}: {e}")
         previous = body
+        if report.latest_note is None or body.size >= _size(report.latest_note):
+            report.latest_note = cp.note
     signed = max((c.size for c in checkpoints), default=0)
     report.unsigned_tail = max(0, report.size - signed)
+
+
+def _differs(leaf: dict, details: Any) -> bool:
+    """True when a row's restricted details are not what its event committed to."""
+    return leaf.get("details") != digest(opening(details, _salt(leaf, leaf.get(_SALT, ""))))
+
+
+_SALT = "\x00salt"  # where _check_rows puts the stored salt in a parsed leaf (no leaf key can be this)
 
 
 def _row_checks() -> list[tuple[str, Any, Callable[[Any, dict], str | None]]]:
@@ -153,7 +311,7 @@ def _row_checks() -> list[tuple[str, Any, Callable[[Any, dict], str | None]]]:
             return f"capture #{row.pk}: points at another item than its event"
         if leaf.get("time") != rfc3339(row.ingested_at) or leaf.get("actor") != row.ingested_by:
             return f"capture #{row.pk}: its capture time or actor differ from its event"
-        if leaf.get("details") != digest(row.custody_details()):
+        if _differs(leaf, row.custody_details()):
             return f"capture #{row.pk}: its source details (path, name, URL, post) differ from its event"
         return None
 
@@ -172,7 +330,7 @@ def _row_checks() -> list[tuple[str, Any, Callable[[Any, dict], str | None]]]:
     def source_check_matches(row: SourceCheck, leaf: dict) -> str | None:
         if (leaf.get("outputs") or [{}])[0] != row.custody_outputs() or leaf.get("time") != rfc3339(row.checked_at):
             return f"source check #{row.pk}: its outcome or time differ from its event"
-        if leaf.get("details") != digest(row.custody_details()):
+        if _differs(leaf, row.custody_details()):
             return f"source check #{row.pk}: its URL or reason differ from its event"
         return None
 
@@ -181,7 +339,7 @@ def _row_checks() -> list[tuple[str, Any, Callable[[Any, dict], str | None]]]:
     def incident_change_matches(row: IncidentChange, leaf: dict) -> str | None:
         if (leaf.get("outputs") or [{}])[0] != row.custody_outputs() or leaf.get("time") != rfc3339(row.at):
             return f"incident change #{row.pk} of {row.incident.code}: differs from its event"
-        if leaf.get("details") != digest(row.custody_details()) or leaf.get("actor") != row.actor:
+        if _differs(leaf, row.custody_details()) or leaf.get("actor") != row.actor:
             return f"incident change #{row.pk} of {row.incident.code}: its values, reason or actor differ from its event"
         if [i.get("sha256") for i in leaf.get("inputs") or []] != list(row.evidence):
             return f"incident change #{row.pk} of {row.incident.code}: rests on other evidence than its event"
@@ -218,19 +376,24 @@ def _check_rows(by_type: dict[str, set[int]], items_in_log: dict[str, int], repo
         events = by_type.get(type_, set())
         seen: set[int] = set()
         for chunk in _chunks(rows.order_by("log_index")):
-            leaves = dict(
-                LogEntry.objects.filter(index__in=[r.log_index for r in chunk]).values_list("index", "leaf")
-            )
+            leaves = {
+                index: (leaf, salt) for index, leaf, salt in
+                LogEntry.objects.filter(index__in=[r.log_index for r in chunk]).values_list("index", "leaf", "salt")
+            }
             for row in chunk:
                 report.rows_checked += 1
                 seen.add(row.log_index)
-                leaf = leaves.get(row.log_index)
+                found = leaves.get(row.log_index)
                 label = f"{type_} row {row.pk}"
-                if leaf is None or row.log_index not in events:
+                if found is None or row.log_index not in events:
                     report.problems.append(f"{label}: has no {type_} event in the log (row added outside custody)")
                     continue
                 try:
-                    problem = matches(row, json.loads(bytes(leaf)))
+                    value = json.loads(bytes(found[0]))
+                    if not isinstance(value, dict):
+                        raise ValueError("not an object")
+                    value[_SALT] = found[1]
+                    problem = matches(row, value)
                 except ValueError:
                     problem = f"{label}: its event #{row.log_index} is not valid JSON"
                 if problem:

@@ -1,16 +1,22 @@
 """Django settings: everything comes from `marsad.conf` and the workspace."""
 
+import secrets
 from pathlib import Path
 
 import dj_database_url
 
 from marsad import conf
-from marsad.core.workspace import Workspace
+from marsad.core.workspace import MissingSecretKey, Workspace
 
 WORKSPACE = Workspace(conf.home())
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-SECRET_KEY = conf.get("secret_key") or WORKSPACE.secret_key() or "marsad-no-workspace-yet"
+try:
+    # Never a fixed stand-in: with no workspace yet (`marsad manage makemessages`), a key
+    # for this process only, so nothing kept can be keyed by a secret anyone knows.
+    SECRET_KEY = conf.get("secret_key") or WORKSPACE.secret_key() or secrets.token_urlsafe(50)
+except MissingSecretKey as e:
+    raise SystemExit(f"marsad: {e}") from None
 DEBUG = conf.get("debug")
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 

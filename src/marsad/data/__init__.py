@@ -1,0 +1,1 @@
+"""Files shipped inside the package (models, with their licences beside them)."""
