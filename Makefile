@@ -3,6 +3,9 @@ VENV ?= .venv
 PYTHON ?= python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PG_URL ?= postgres://postgres@127.0.0.1:5432/marsad
+# Test processes: one per core, at most 4 (each may drive a browser); files are kept whole on one process
+JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
+PYTEST = $(VENV)/bin/python -m pytest -n $(JOBS) --dist loadfile
 
 .PHONY: demo test system-deps bench clean messages
 
@@ -22,10 +25,10 @@ demo: system-deps $(VENV)/.installed
 	$(VENV)/bin/marsad serve --home demo-data/workspace --port 8000
 
 test: system-deps $(VENV)/.installed
-	$(VENV)/bin/python -m pytest
+	$(PYTEST)
 	@if $(VENV)/bin/python -c "import psycopg; psycopg.connect('$(PG_URL:/marsad=/postgres)', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "== again against PostgreSQL (browser flows and S3 command tests ran once, above) =="; \
-	  DATABASE_URL=$(PG_URL) $(VENV)/bin/python -m pytest -m "not browser and not once"; \
+	  DATABASE_URL=$(PG_URL) $(PYTEST) -m "not browser and not once"; \
 	else echo "PostgreSQL not reachable at $(PG_URL): the suite ran on SQLite only"; fi
 
 bench: system-deps $(VENV)/.installed
