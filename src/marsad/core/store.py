@@ -11,6 +11,8 @@ leaves at most a temporary file, which `sweep_temporary` removes.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import functools
 import hashlib
 import io
@@ -19,6 +21,7 @@ import re
 import stat
 import threading
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +62,7 @@ class Store(Protocol):
     def digest(self, sha256: str) -> tuple[str, str, int]: ...
     def path(self, sha256: str) -> Path: ...
     def __iter__(self) -> Iterator[str]: ...
+    def batched_sync(self) -> AbstractContextManager[None]: ...
 
 
 def open_store(location: str | os.PathLike[str], cache: str | os.PathLike[str] | None = None,
@@ -174,6 +178,23 @@ class LocalStore:
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
         self.tmp = self.root / "tmp"
+        self._unsynced: list[Path] | None = None  # inside batched_sync: blobs not yet flushed
+
+    @contextlib.contextmanager
+    def batched_sync(self) -> Iterator[None]:
+        """Blobs written inside are flushed to disk together on leaving, not one by one:
+        a caller records them (in the database) only after this returns. Two fsyncs per
+        blob were most of a text-heavy import's time on a busy disk."""
+        self._unsynced = []
+        try:
+            yield
+        finally:
+            unsynced, self._unsynced = self._unsynced, None
+            if unsynced and not _syncfs(self.root):
+                for path in unsynced:
+                    fsync_path(path)
+                for folder in {path.parent for path in unsynced}:
+                    fsync_path(folder)
 
     def path(self, sha256: str) -> Path:
         _check_address(sha256)
@@ -216,10 +237,14 @@ class LocalStore:
         self.tmp.mkdir(parents=True, exist_ok=True)
         tmp_path = self.tmp / f"{os.getpid()}-{os.urandom(8).hex()}.part"
         try:
+            deferred = self._unsynced
             with open(tmp_path, "xb", buffering=0) as sink:
                 sha256, blake2b, size = hash_stream(source, sink)
-                os.fsync(sink.fileno())
+                if deferred is None:
+                    os.fsync(sink.fileno())
             final = self.path(sha256)
+            if deferred is not None:
+                deferred.append(final)  # found or made: either way on disk before it is recorded
             if final.exists():
                 return Blob(sha256, blake2b, size, created=False)
             final.parent.mkdir(parents=True, exist_ok=True)
@@ -228,7 +253,8 @@ class LocalStore:
                 os.link(tmp_path, final)  # atomic and never overwrites
             except FileExistsError:
                 return Blob(sha256, blake2b, size, created=False)
-            fsync_path(final.parent)
+            if deferred is None:
+                fsync_path(final.parent)
             return Blob(sha256, blake2b, size, created=True)
         finally:
             tmp_path.unlink(missing_ok=True)
@@ -267,6 +293,20 @@ def process_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _syncfs(path: Path) -> bool:
+    """Flush the whole filesystem holding `path` in one call (Linux syncfs(2)); False where
+    it is not available, and the caller flushes file by file."""
+    try:
+        call = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return False
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return call(fd) == 0
+    finally:
+        os.close(fd)
 
 
 def fsync_path(path: Path) -> None:

@@ -57,25 +57,12 @@ def store() -> LocalStore:
 
 def ingest_sighting(sighting: Sighting, actor: str, blob_store: LocalStore, project: int | None = None) -> Outcome:
     """Preserve and record one sighting; the item is then held by `project` (default: the default project)."""
-    if sighting.path is None and sighting.content is None:
-        return Outcome(sighting.display_path, Status.FAILED, reason=sighting.error or "unreadable")
-    try:
-        if sighting.content is not None:
-            blob = blob_store.put_bytes(sighting.content)
-        else:
-            blob = blob_store.put_file(sighting.path)
-    except (OSError, StoreError) as e:
-        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-        return Outcome(sighting.display_path, Status.FAILED, reason=f"cannot read: {reason}")
-    for attempt in range(3):
-        try:
-            return _record(sighting, blob, actor, blob_store, project)
-        except IntegrityError:
-            # Another ingest recorded the same item or sighting between our check
-            # and our insert (PostgreSQL); the retry sees its rows.
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    stored = _store_blob(sighting, blob_store)
+    if isinstance(stored, Outcome):
+        return stored
+    # Another ingest may record the same item or sighting between our check and our
+    # insert (PostgreSQL); a retry sees its rows.
+    return _record_one(*stored, actor, blob_store, project)
 
 
 def _record(sighting: Sighting, blob, actor: str, blob_store: LocalStore, project: int | None) -> Outcome:
@@ -115,24 +102,7 @@ def _record(sighting: Sighting, blob, actor: str, blob_store: LocalStore, projec
         key = sighting.key(blob.sha256)
         if Capture.objects.filter(sighting_key=key).exists():
             return Outcome(sighting.display_path, Status.SEEN, blob.sha256, item.kind, sighting.notice)
-        capture = Capture(
-            item=item,
-            source_kind=sighting.source_kind,
-            sighting_key=key,
-            original_path=sighting.display_path,
-            original_path_b64=sighting.path_b64,
-            original_name=sighting.name,
-            file_mtime=sighting.mtime,
-            ingested_at=timezone.now(),
-            ingested_by=actor,
-            url=sighting.url,
-            channel=sighting.channel,
-            post_id=sighting.post_id,
-            posted_at=sighting.posted_at,
-            text=sighting.text,
-            source_details=sighting.details,
-            project_id=project,
-        )
+        capture = _capture(sighting, item, key, actor, project)
         entry = log.record(
             "capture",
             item=blob.sha256,
@@ -240,10 +210,11 @@ _LARGE = 16 << 20  # a file this big is stored before its batch begins, so the l
 
 def ingest_stream(sightings: Iterable[Sighting], actor: str, project: int | None = None) -> Iterator[Outcome]:
     """Preserve and record each sighting as it comes (a source that streams, a large
-    export, is never held whole in memory). Sightings are recorded in batches of
-    up to BATCH_SIGHTINGS or BATCH_SECONDS per transaction; each outcome is
-    yielded once its batch has committed. A crash loses at most the open batch's
-    rows, whose blobs the next run adopts."""
+    export, is never held whole in memory). Sightings are taken in batches of up to
+    BATCH_SIGHTINGS or BATCH_SECONDS: their blobs are stored first, then all their rows
+    and custody events are written in one transaction (bulk inserts, one append to the
+    log); each outcome is yielded once its batch has committed. A crash loses at most
+    the open batch's rows, whose blobs the next run adopts."""
     from marsad.access.service import default_project
 
     project = project or default_project().pk
@@ -252,25 +223,142 @@ def ingest_stream(sightings: Iterable[Sighting], actor: str, project: int | None
     stream = iter(sightings)
     held: Sighting | None = None  # a large file that ended the previous batch
     while True:
-        outcomes, ended = [], True
-        with transaction.atomic():
-            started = time.monotonic()
+        stored: list[tuple[Sighting, object] | Outcome] = []
+        ended, started = True, time.monotonic()
+        with blob_store.batched_sync():  # the batch's blobs reach the disk before its rows are written
             # itertools.chain, not a generator: breaking out must not close the source's stream
             for sighting in itertools.chain([held] if held else [], stream):
                 held = None
-                if outcomes and (sighting.size or 0) > _LARGE:
+                if stored and (sighting.size or 0) > _LARGE:
                     held, ended = sighting, False
                     break
-                outcomes.append(ingest_sighting(sighting, actor, blob_store, project))
-                if len(outcomes) >= BATCH_SIGHTINGS or time.monotonic() - started > BATCH_SECONDS:
+                stored.append(_store_blob(sighting, blob_store))
+                if len(stored) >= BATCH_SIGHTINGS or time.monotonic() - started > BATCH_SECONDS:
                     ended = False
                     break
-        for outcome in outcomes:
+        for outcome in _record_stored(stored, actor, blob_store, project):
             if outcome.status is Status.FAILED:
                 logger.warning("not ingested: %s", outcome.reason)
             yield outcome
         if ended:
             return
+
+
+def _store_blob(sighting: Sighting, blob_store: LocalStore):
+    """The sighting and its stored blob, or the outcome saying why it could not be stored."""
+    if sighting.path is None and sighting.content is None:
+        return Outcome(sighting.display_path, Status.FAILED, reason=sighting.error or "unreadable")
+    try:
+        if sighting.content is not None:
+            return sighting, blob_store.put_bytes(sighting.content)
+        return sighting, blob_store.put_file(sighting.path)
+    except (OSError, StoreError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        return Outcome(sighting.display_path, Status.FAILED, reason=f"cannot read: {reason}")
+
+
+def _record_stored(stored: list, actor: str, blob_store: LocalStore, project: int) -> list[Outcome]:
+    """Record a batch of stored sightings in one transaction; where another ingest raced
+    this one (PostgreSQL), the batch is rolled back and recorded one sighting at a time."""
+    pairs = [entry for entry in stored if not isinstance(entry, Outcome)]
+    try:
+        recorded = iter(_record_batch(pairs, actor, blob_store, project))
+    except IntegrityError:
+        recorded = iter([_record_one(sighting, blob, actor, blob_store, project) for sighting, blob in pairs])
+    return [entry if isinstance(entry, Outcome) else next(recorded) for entry in stored]
+
+
+def _record_one(sighting: Sighting, blob, actor: str, blob_store: LocalStore, project: int) -> Outcome:
+    for attempt in range(3):
+        try:
+            return _record(sighting, blob, actor, blob_store, project)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _record_batch(pairs: list, actor: str, blob_store: LocalStore, project: int) -> list[Outcome]:
+    """What `_record` does for one sighting, for many: the same rows and events (each
+    item's ingest event before its capture's), in a handful of queries."""
+    from marsad.access import service as access
+    from marsad.search import index
+
+    from .tasks import analyse_item
+
+    if not pairs:
+        return []
+    with transaction.atomic():
+        log.lock_head()  # serialise writers before looking, so the look is current
+        items = {i.sha256: i for i in Item.objects.filter(sha256__in={blob.sha256 for _, blob in pairs})}
+        for _, blob in pairs:
+            known = items.get(blob.sha256)
+            if known is not None and known.blake2b != blob.blake2b:
+                raise StoreError(f"{blob.sha256}: BLAKE2b differs from the one recorded at ingest")
+        now = timezone.now()
+        new: dict[str, Item] = {}
+        for _, blob in pairs:
+            if blob.sha256 in items or blob.sha256 in new:
+                continue
+            mime = detect_mime(blob_store.path(blob.sha256))
+            new[blob.sha256] = Item(sha256=blob.sha256, blake2b=blob.blake2b, size=blob.size, mime=mime,
+                                    kind=kind_of(mime).value, first_seen=now)
+        entries = log.append([log.event("ingest", item=sha, actor=actor, time=now,
+                                        outputs=[{"sha256": sha, "blake2b": i.blake2b, "size": i.size,
+                                                  "mime": i.mime}]) for sha, i in new.items()])
+        for item, entry in zip(new.values(), entries):
+            item.log_index = entry.index
+        Item.objects.bulk_create(list(new.values()))  # primary keys set (RETURNING, on both databases)
+        for item in new.values():
+            item.analysis_task = str(analyse_item.enqueue(item.sha256).id)
+        Item.objects.bulk_update(list(new.values()), ["analysis_task"])
+        items |= new
+        index.add_created(list(new.values()))
+        access.hold(project, [items[blob.sha256] for _, blob in pairs])
+
+        keys = [sighting.key(blob.sha256) for sighting, blob in pairs]
+        seen = set(Capture.objects.filter(sighting_key__in=keys).values_list("sighting_key", flat=True))
+        outcomes, captures = [], []
+        made = set()
+        for (sighting, blob), key in zip(pairs, keys):
+            item = items[blob.sha256]
+            if key in seen:
+                outcomes.append(Outcome(sighting.display_path, Status.SEEN, blob.sha256, item.kind, sighting.notice))
+                continue
+            seen.add(key)
+            status = Status.NEW if blob.sha256 in new and blob.sha256 not in made else Status.KNOWN
+            made.add(blob.sha256)
+            outcomes.append(Outcome(sighting.display_path, status, blob.sha256, item.kind, sighting.notice))
+            captures.append(_capture(sighting, item, key, actor, project))
+        entries = log.append([log.event("capture", item=c.item.sha256, actor=actor, time=c.ingested_at,
+                                        inputs=[{"sha256": c.item.sha256}], outputs=[{"sighting": c.sighting_key}],
+                                        details=c.custody_details()) for c in captures])
+        for capture, entry in zip(captures, entries):
+            capture.log_index = entry.index
+        Capture.objects.bulk_create(captures)
+        index.add_created(captures)
+    return outcomes
+
+
+def _capture(sighting: Sighting, item: Item, key: str, actor: str, project: int) -> Capture:
+    return Capture(
+        item=item,
+        source_kind=sighting.source_kind,
+        sighting_key=key,
+        original_path=sighting.display_path,
+        original_path_b64=sighting.path_b64,
+        original_name=sighting.name,
+        file_mtime=sighting.mtime,
+        ingested_at=timezone.now(),
+        ingested_by=actor,
+        url=sighting.url,
+        channel=sighting.channel,
+        post_id=sighting.post_id,
+        posted_at=sighting.posted_at,
+        text=sighting.text,
+        source_details=sighting.details,
+        project_id=project,
+    )
 
 
 def ingest(

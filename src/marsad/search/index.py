@@ -126,6 +126,17 @@ def refresh(obj, created: bool = False) -> None:
                                                   incident_id=e.incident_id, item_id=e.item_id)
 
 
+def add_created(objs: list) -> None:
+    """The rows of objects just made with `bulk_create` (which sends no signals): many
+    new captures or items at once, as `refresh(obj, created=True)` would make them."""
+    if not objs:
+        return
+    kind, build = BUILDERS[type(objs[0]).__name__]
+    rows = (e for obj in objs for e in (build(obj, {}) if kind == Kind.ITEM else build(obj)))
+    for batch in _batches(rows):
+        SearchEntry.objects.bulk_create(batch)
+
+
 def forget(obj) -> None:
     kind, _ = BUILDERS[type(obj).__name__]
     SearchEntry.objects.filter(kind=kind, object_id=obj.pk).delete()
