@@ -107,7 +107,7 @@ def test_create_pick_place_link_grade_propose_and_approve(guarded, live_server, 
     incident = Incident.objects.get(title=TITLES[lang])
     assert incident.place.key == key and incident.links.count() == 2
     page.wait_for_load_state("networkidle")
-    graphic = page.locator(f"#evidence [data-veil]")
+    graphic = page.locator("#evidence [data-veil]")
     assert graphic.count() == 1 and graphic.locator("img.preview").count() == 1  # blurred until asked
     snap(page, f"{lang}-03-detail")
 

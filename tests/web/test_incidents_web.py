@@ -424,3 +424,38 @@ def test_grouping_suggestions_show_reasons_and_accepting_records_them(world, tmp
     assert link.reason.startswith("accepted suggestion:") and "Kafranbel" in link.reason
     assert outcome.sha256 not in _text(editor.get(f"/en/incidents/{code}/?part=suggestions",
                                                   headers={"HX-Request": "true"}))
+
+
+def test_weak_suggestions_come_after_strong_ones_labelled_and_accepting_records_the_weak_reason(world, tmp_path):
+    import datetime as dt
+
+    from marsad.core.sources import Sighting
+    from marsad.custody import log
+    from marsad.evidence.ingest import ingest
+
+    posted = dt.datetime(2019, 5, 5, 14, 0, tzinfo=dt.UTC)
+    strong_path, weak_path = _pngs(tmp_path, 2, start=30)
+    strong = Sighting("telegram", bytes(strong_path), "export/a.png", "a.png", size=strong_path.stat().st_size,
+                      text="قصف على مشفى كفرنبل الآن", posted_at=posted)
+    # No place named: only the time window and the kind of event (a hospital) tie it to the incident.
+    weak = Sighting("telegram", bytes(weak_path), "export/b.png", "b.png", size=weak_path.stat().st_size,
+                    text="غارة على مشفى الآن", posted_at=posted)
+    [strong_item] = ingest([strong], log.actor_id("collector"), project=world["project"].pk)
+    [weak_item] = ingest([weak], log.actor_id("collector"), project=world["project"].pk)
+    code = world["first"].code
+    service.update(world["first"], {"event_time": "17:30"}, ACTOR, reason="time from the video")
+    editor = _as(world["editor"])
+    page = _text(editor.get(f"/en/incidents/{code}/?part=suggestions"))
+    weak_at = page.index('id="weak-suggestions"')
+    assert page.index(strong_item.sha256) < weak_at < page.index(weak_item.sha256)
+    assert page.count(weak_item.sha256) == 1 and page.count(strong_item.sha256) == 1  # each in one tier only
+    assert "Weak: same time window and kind of event, no place named." in page
+    assert "weak: same time window, same kind of event (hospital), no place named" in page
+    arabic = _text(editor.get(f"/ar/incidents/{code}/?part=suggestions", headers={"HX-Request": "true"}))
+    assert 'id="weak-suggestions"' in arabic and "Weak: same time window" not in arabic  # translated
+    assert weak_item.sha256 not in _text(_as(world["viewer"]).get(f"/en/incidents/{code}/?part=suggestions"))
+
+    assert editor.post(f"/en/incidents/{code}/accept/", {"sha256": weak_item.sha256, "role": "context"}
+                       ).status_code == 302
+    link = world["first"].changes.filter(action="link").last()
+    assert link.reason.startswith("accepted suggestion: weak: same time window, same kind of event (hospital)")

@@ -123,7 +123,7 @@ def test_restricted_viewer_gets_no_restricted_byte_and_an_editor_gets_them_all(c
     sha, video = world["canary"], world["video"]
     urls = [f"/{lang}/items/{s}/{suffix}" for lang in ("en", "ar") for s in (sha, world["near"], video)
             for suffix in ("", "thumb/", "preview/", "sheet/", "media/")]
-    urls += ["/en/items/", "/ar/items/", "/en/items/?copies=on", f"/en/items/?source=telegram&kind=image"]
+    urls += ["/en/items/", "/ar/items/", "/en/items/?copies=on", "/en/items/?source=telegram&kind=image"]
     client.force_login(world["restricted"])
     bodies = {url: _body(client.get(url)) for url in urls}
     bodies["htmx"] = _body(client.get("/en/items/?kind=image", headers={"HX-Request": "true"}))

@@ -54,7 +54,7 @@ def test_graphic_photo_is_fetched_only_after_the_click(guarded, live_server, evi
     assert page.locator("img.preview").evaluate("i => i.complete && i.naturalWidth > 0")
     shot(page, f"{lang} graphic photo veiled")
 
-    page.locator("[data-reveal]").click()
+    page.locator(".media [data-reveal]").click()
     page.wait_for_function("() => { const i = document.querySelector('img.picture:not(.preview)');"
                            " return i && !i.hidden && i.complete && i.naturalWidth > 0; }")
     page.wait_for_load_state("networkidle")
@@ -88,7 +88,7 @@ def test_video_marked_graphic_loads_nothing_until_shown_and_never_plays_by_itsel
     assert not _of(requests, sha, "media", "thumb", "sheet"), requests
     shot(page, f"{lang} graphic video veiled")
 
-    page.locator("[data-reveal]").click()
+    page.locator(".media [data-reveal]").click()
     page.wait_for_function("() => document.querySelector('video').readyState >= 1", timeout=15000)
     page.wait_for_load_state("networkidle")
     assert _of(requests, sha, "media") and _of(requests, sha, "sheet") and _of(requests, sha, "thumb")

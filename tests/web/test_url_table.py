@@ -27,6 +27,8 @@ TABLE = {
     "items:detail": ("get", "item", EVERYONE, 404), "items:media": ("get", "item", ORIGINAL, 404),
     "items:thumb": ("get", "item", EVERYONE, 404), "items:preview": ("get", "item", EVERYONE, 404),
     "items:sheet": ("get", "item", EVERYONE, 404), "items:graphic": ("post", "item", EDIT, 404),
+    "items:redact": ("post", "item", EDIT, 404), "items:redacted": ("get", "redaction", ORIGINAL, 404),
+    "items:redaction_decide": ("post", "redaction", EDIT, 404),  # per role: tests/web/test_items_redaction.py
     "incidents:list": ("get", None, EVERYONE, 200), "incidents:export": ("get", None, EVERYONE, 200),
     "incidents:create": ("get", None, EDIT, 200), "incidents:places": ("get", None, EDIT, 200),
     "incidents:bulk": ("post", None, EDIT, None),
@@ -75,15 +77,17 @@ def objects(team, samples, tmp_path, monkeypatch):
     [photo] = ingest(FilesSource().sightings(str(samples["photo"])), log.actor_id("t"), project=team["project"].pk)
     analyse(photo.sha256)
     incident = service.create({"title": "Strike"}, "actor:test", project=team["project"])
-    return {"item": [photo.sha256], "incident": [incident.code], "upload": ["0" * 22]}
+    return {"item": [photo.sha256], "incident": [incident.code], "upload": ["0" * 22],
+            "redaction": [photo.sha256, "ab" * 32]}
 
 
 def test_outsiders_get_the_same_404_as_for_nothing_and_roles_get_403(team, objects):
     for name, (method, target, allowed, outsider) in TABLE.items():
-        if target is None or target == "upload":
+        if target in (None, "upload", "redaction"):
             continue
         url = reverse(name, args=objects[target])
         data = {"sha256": objects["item"][0]} if name == "incidents:accept" else {}
+        data = {"boxes": "not a box"} if name == "items:redact" else data  # 400 for those who may: no redaction run
         for role in (*ROLES, "outsider"):
             client = Client()
             client.force_login(team[role])

@@ -1,6 +1,7 @@
 """Evidence: Items (distinct bytes), Captures (each sighting), and what analysis
 derived from them. Originals are never altered; corrections are new rows."""
 
+from django.conf import settings
 from django.db import models
 
 from marsad.core.mediatype import MediaKind
@@ -107,6 +108,14 @@ class Derivative(models.Model):
     size = models.BigIntegerField()
     created = models.DateTimeField()
     log_index = models.BigIntegerField(unique=True)
+    # A redacted derivative's review: only an approved one may be published. Each decision is also
+    # a custody event (`decision_log_index`), so the row can be checked against the log.
+    decision = models.CharField(max_length=8, blank=True, default="",
+                                choices=[("approved", "approved"), ("rejected", "rejected")])
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_log_index = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["item", "role"], name="one_derivative_per_role")]

@@ -111,3 +111,37 @@ def _record(item: Item, blob, mime: str, faces: int, regions: Sequence[redact.Re
         Derivative.objects.create(item=item, role=role, sha256=blob.sha256, mime=mime, size=blob.size,
                                   created=now, log_index=entry.index)
     return RedactionResult(item.sha256, blob.sha256, role, mime, blob.size, faces, len(regions), entry.index, True)
+
+
+# -- review: only an approved redacted derivative may be published --------------------------------
+
+APPROVED, REJECTED = "approved", "rejected"
+
+
+def redacted_of(item: Item):
+    """The item's redacted derivatives, newest first."""
+    return Derivative.objects.filter(item=item, role__startswith=ROLE).order_by("-log_index")
+
+
+def approved_redaction(item: Item) -> Derivative | None:
+    """The redacted derivative a person approved (the latest approved, if several); None: nothing to publish."""
+    return redacted_of(item).filter(decision=APPROVED).order_by("-decided_at", "-log_index").first()
+
+
+def decide(derivative: Derivative, user, approve: bool, reason: str = "") -> Derivative:
+    """Approve or reject a redacted derivative: who and when, as a custody event and on the row."""
+    if not derivative.role.startswith(ROLE):
+        raise RedactionError(f"{derivative.role} is not a redacted derivative")
+    outcome = APPROVED if approve else REJECTED
+    with transaction.atomic():
+        log.lock_head()
+        now = timezone.now()
+        entry = log.record(
+            "review", item=derivative.item.sha256, time=now, actor=log.actor_id(user.get_username()),
+            inputs=[{"sha256": derivative.sha256, "role": derivative.role}],
+            outputs=[{"action": f"redaction-{outcome}", "sha256": derivative.sha256}],
+            details={"reason": reason} if reason else None)
+        Derivative.objects.filter(pk=derivative.pk).update(decision=outcome, decided_by=user, decided_at=now,
+                                                           decision_log_index=entry.index)
+    derivative.refresh_from_db()
+    return derivative

@@ -113,7 +113,7 @@ def detail(request, code: str):
     ctx = {}
     if request.GET.get("part") == "suggestions":
         may_suggest = allowed(request.user, "edit", incident) and allowed(request.user, "view_restricted", incident)
-        ctx["found"] = grouping.suggestions(incident, request.user) if may_suggest else []
+        ctx["found"], ctx["weak_found"] = grouping.suggestions(incident, request.user) if may_suggest else ([], [])
         if is_fragment(request):
             return render(request, "incidents/detail.html#suggestions", ctx | {"incident": incident,
                                                                                "roles": role_choices()})

@@ -239,8 +239,10 @@ def copy_cluster(user, item: Item) -> list[dict]:
     return rows
 
 
-def item_context(request, item: Item) -> dict:
-    """Everything the item page shows, for this user's role."""
+def item_context(request, item: Item, redact_form=None) -> dict:
+    """Everything the item page shows, for this user's role (`redact_form`: sent back with its errors)."""
+    from . import redaction
+
     user = request.user
     role = role_for(user, item)
     full = role in CAN["view_restricted"]
@@ -259,4 +261,4 @@ def item_context(request, item: Item) -> dict:
         "incident_links": incidents_of(user, item),
         "events": events,
         "checkpoint": checkpoint,
-    }
+    } | redaction.context(role, item, redact_form)

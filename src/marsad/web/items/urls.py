@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import seen, views
+from . import redaction, seen, views
 
 
 class Sha256:
@@ -26,4 +26,7 @@ urlpatterns = [
     path("<sha256:sha256>/preview/", views.item_preview, name="preview"),
     path("<sha256:sha256>/sheet/", views.item_sheet, name="sheet"),
     path("<sha256:sha256>/graphic/", views.item_graphic, name="graphic"),
+    path("<sha256:sha256>/redact/", redaction.redact, name="redact"),
+    path("<sha256:sha256>/redacted/<sha256:derived>/", redaction.redacted_file, name="redacted"),
+    path("<sha256:sha256>/redacted/<sha256:derived>/decide/", redaction.decide, name="redaction_decide"),
 ]

@@ -1,0 +1,99 @@
+"""One publish run: choose, redact, render, write, list in a manifest, record.
+
+Redaction runs first, outside any lock (it can take a while and records its own
+events). Rendering and writing run with the custody log locked, so that the
+publish event's time (the "first published" date of new incidents) is the
+latest in the log, and the event names the manifest's SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.db import transaction
+from django.utils import timezone
+
+import marsad
+from marsad.core.publish import manifest
+from marsad.core.publish.fields import COORDINATE_STEP, PublishError, check_grade
+from marsad.custody import log
+from marsad.evidence.ingest import store
+
+from . import collect, hooks, site
+
+
+@dataclass(frozen=True)
+class Result:
+    out: Path
+    incidents: int
+    media: int
+    withheld: int
+    awaiting: int  # redactions waiting for a person's approval (not published yet)
+    files: int
+    removed: int  # files of the previous publication no longer published
+    manifest_sha256: str
+    log_index: int
+
+
+def check_base_url(url: str | None) -> str | None:
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise PublishError(f"--base-url must be an http(s) address such as https://example.org/incidents/, not {url!r}")
+    return url if url.endswith("/") else url + "/"
+
+
+def _previous(out: Path) -> list[str]:
+    """The files of the publication already in `out`; refuses a folder that holds something else."""
+    if not out.exists():
+        return []
+    if not out.is_dir():
+        raise PublishError(f"{out} is not a folder")
+    held = out / manifest.MANIFEST
+    if not held.exists():
+        if any(out.iterdir()):
+            raise PublishError(f"{out} is not empty and holds no earlier publication ({manifest.MANIFEST}); "
+                               "choose an empty or new folder (nothing was written)")
+        return []
+    try:
+        return [f["path"] for f in json.loads(held.read_text(encoding="utf-8"))["files"]]
+    except (ValueError, KeyError, TypeError) as e:
+        raise PublishError(f"{held} cannot be read ({e}); choose another folder (nothing was written)") from e
+
+
+def publish(out: Path, project=None, grade: str = "fair", base_url: str | None = None,
+            actor: str | None = None) -> Result:
+    check_grade(grade)
+    base_url = check_base_url(base_url)
+    old = _previous(out)
+    chosen = list(collect.choose(grade, project))
+    published = collect.collect(chosen, actor=actor)  # redacts what has no redacted derivative yet
+    blobs = store()
+    with tempfile.TemporaryDirectory(prefix="marsad-publish-") as tmp, transaction.atomic():
+        log.lock_head()
+        now = timezone.now()
+        for p in published:
+            p.first_published = p.first_published or now
+        files = site.build(published, blobs, Path(tmp), base_url, grade)
+        out.mkdir(parents=True, exist_ok=True)
+        written = site.Site(files).write(out)
+        body = manifest.build(out, written, {"generator": f"marsad {marsad.__version__}", "minimum_grade": grade,
+                                             "coordinates_rounded_to_degrees": str(COORDINATE_STEP)})
+        site.Site({manifest.MANIFEST: body}).write(out)
+        digest = hashlib.sha256(body).hexdigest()
+        removed = sorted(set(old) - set(written))
+        for path in removed:
+            target = (out / path).resolve()
+            if target.is_relative_to(out.resolve()):  # an edited manifest cannot point outside
+                target.unlink(missing_ok=True)
+        entry = log.record(collect.PUBLISH_EVENT, time=now, actor=log.actor_id(actor) if actor else None, outputs=[{
+            "manifest_sha256": digest, "files": len(written) + 1, "minimum_grade": grade,
+            "incidents": [p.code for p in published]}])
+    hooks.published(out, json.loads(body)["files"], digest)
+    return Result(out, len(published), sum(len(p.media) for p in published), sum(p.withheld for p in published),
+                  sum(p.awaiting for p in published), len(written) + 1, len(removed), digest, entry.index)

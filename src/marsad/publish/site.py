@@ -1,0 +1,207 @@
+"""Render the published incidents to files: an Arabic and an English page per
+incident, index and methodology pages, data downloads, vendored assets and a
+manifest. Every byte is a function of the database: no clock, sorted everywhere,
+so publishing again with no change writes identical files."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils import translation
+
+import marsad
+from marsad import registry
+from marsad.core.publish import fields, manifest, names
+from marsad.core.publish.fields import COORDINATE_STEP
+
+from . import words
+from .collect import Published
+
+STATIC = Path(marsad.__file__).parent / "web" / "static"
+# Vendored files copied as they are (the names they get in the site), with their licences.
+ASSETS = {
+    "assets/leaflet/leaflet.js": "vendor/leaflet/leaflet.js",
+    "assets/leaflet/leaflet.css": "vendor/leaflet/leaflet.css",
+    "assets/leaflet/leaflet.LICENSE": "vendor/leaflet/leaflet.LICENSE",
+    "assets/leaflet/basemap.LICENSE": "vendor/leaflet/basemap.LICENSE",
+    "assets/site.css": "publish/site.css",
+    "assets/site.js": "publish/site.js",
+}
+DATA_FORMATS = ("csv", "geojson", "xlsx")
+EPOCH = datetime(1980, 1, 1, tzinfo=UTC)  # zip's first date: the stamp of a site with no incidents
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A file from the store, checked against its SHA-256 as it is copied."""
+
+    store: Any
+    sha256: str
+
+
+@dataclass
+class Site:
+    """What a publish run writes, by site path."""
+
+    files: dict[str, bytes | Path | Stored]  # bytes, a file to copy, or a stored blob
+
+    def write(self, out: Path) -> list[str]:
+        """Write into `out`, each file replaced atomically; returns the paths written."""
+        for path, content in sorted(self.files.items()):
+            target = out / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".publish-")
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    if isinstance(content, Path):
+                        with open(content, "rb") as src:
+                            shutil.copyfileobj(src, f)
+                    elif isinstance(content, Stored):
+                        with content.store.open(content.sha256, verify=True) as src:
+                            shutil.copyfileobj(src, f)
+                    else:
+                        f.write(content)
+                os.chmod(tmp, 0o644)
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        return sorted(self.files)
+
+
+def _common(page: str, lang: str, other: str, base_url: str | None) -> dict[str, Any]:
+    """What every page's frame needs: its language, links relative to itself, hreflang alternates."""
+    root = names.relative(page, "")
+    alternates = {lang: page, ("en" if lang == "ar" else "ar"): other}
+    href = (lambda p: base_url + p) if base_url else (lambda p: names.relative(page, p))
+    return {"lang": lang, "dir": "rtl" if lang == "ar" else "ltr", "root": root,
+            "other": names.relative(page, other), "other_lang": "en" if lang == "ar" else "ar",
+            "alternates": sorted((code, href(p)) for code, p in alternates.items()),
+            "canonical": base_url + page if base_url else None,
+            "index": names.relative(page, names.index_page(lang)),
+            "methodology": names.relative(page, names.methodology_page(lang)),
+            "version": marsad.__version__}
+
+
+def _incident_context(p: Published, page: str) -> dict[str, Any]:
+    v = p.values
+    return {
+        "p": p, "v": v, "place": p.place,
+        "time_precision": words.time_precision(v.get("time_precision")),
+        "grade_name": words.grade_name(v["grade"]), "grade_definition": words.grade_definition(v["grade"]),
+        "sources": [words.source_line(kind, origin, n) for kind, origin, n in p.sources],
+        "media": [{"m": m, "src": names.relative(page, m.path), "role": words.role_name(m.role),
+                   "kind": words.kind_name(m.kind)} for m in p.media],
+        "first_published": _day(p.first_published), "last_updated": _day(p.last_updated),
+        "precision": str(COORDINATE_STEP), "coordinates": _coordinates(v.get("latitude"), v.get("longitude")),
+        "health": [(k, v[k]) for k in ("health_facility_type", "health_attack_type", "health_workers_killed",
+                                       "health_workers_injured", "patients_killed", "patients_injured")
+                   if v.get(k) not in (None, "")],
+    }
+
+
+def _coordinates(lat: float | None, lon: float | None) -> str:
+    """Latitude, longitude as the site states them (a point, whatever the language: "35,61" misleads)."""
+    if lat is None or lon is None:
+        return ""
+    places = -COORDINATE_STEP.as_tuple().exponent
+    return f"{lat:.{places}f}, {lon:.{places}f}"
+
+
+def _day(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).date().isoformat() if moment else ""
+
+
+def _render(template: str, context: dict[str, Any], lang: str) -> bytes:
+    with translation.override(lang):
+        return render_to_string(template, context).encode()
+
+
+def _index_row(p: Published, lang: str) -> dict[str, Any]:
+    v, place = p.values, p.place
+    name = (place["name_ar"] or place["name"]) if place and lang == "ar" else (place["name"] if place else "")
+    return {"code": p.code, "href": names.relative(names.index_page(lang), names.incident_page(p.code, lang)),
+            "title": v.get("title") or "", "date": v.get("event_date") or "", "place": name or v.get("location") or "",
+            "type": v.get("sub_event_type") or v.get("event_type") or "", "grade": v["grade"],
+            "grade_name": words.grade_name(v["grade"]), "fatalities": v.get("fatalities_best"),
+            "lat": v.get("latitude"), "lon": v.get("longitude")}
+
+
+def _data(published: list[Published], work: Path) -> tuple[dict[str, Path], datetime]:
+    """The downloads, through the export plug-ins, limited to the public columns."""
+    from marsad.access.roles import RESTRICTED_INCIDENT_FIELDS
+    from marsad.incidents.exports import COLUMNS
+
+    columns = fields.public_columns(COLUMNS, RESTRICTED_INCIDENT_FIELDS)
+    rows = [p.row for p in published]
+    stamp = max((p.last_updated for p in published if p.last_updated), default=EPOCH).astimezone(UTC)
+    exporters, out = registry.exporters(), {}
+    for fmt in DATA_FORMATS:
+        exporter = exporters[fmt]
+        path = work / f"incidents{exporter.suffix}"
+        exporter.write(columns, rows, path)
+        if fmt == "xlsx":  # openpyxl stamps the workbook with the clock: stamp it with the data's last change
+            when = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+            manifest.reproducible_zip(path, stamp, {"docProps/core.xml": [
+                (rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>" + when + rb"\g<2>")]})
+        out[f"data/incidents{exporter.suffix}"] = path
+    return out, stamp
+
+
+def build(published: list[Published], blobs, work: Path, base_url: str | None,
+          grade: str) -> dict[str, bytes | Path | Stored]:
+    """Every file of the site except the manifest, by site path. `blobs`: the store."""
+    files: dict[str, bytes | Path] = {site: STATIC / source for site, source in ASSETS.items()}
+    files["assets/basemap.js"] = _basemap_script(work)
+    data, _ = _data(published, work)
+    files.update(data)
+    for p in published:
+        for m in p.media:
+            files[m.path] = Stored(blobs, m.blob)
+    for lang in names.LANGUAGES:
+        with translation.override(lang):  # words made in Python too, not only in the templates
+            files.update(_pages(published, lang, base_url, grade))
+    files["index.html"] = _render("publish/root.html", {"lang": "en", "dir": "ltr"}, "en")
+    return files
+
+
+def _pages(published: list[Published], lang: str, base_url: str | None, grade: str) -> dict[str, bytes]:
+    """One language's pages: each incident, the index, the methodology."""
+    files, other = {}, ("en" if lang == "ar" else "ar")
+    for p in published:
+        page = names.incident_page(p.code, lang)
+        context = _common(page, lang, names.incident_page(p.code, other), base_url) | _incident_context(p, page)
+        files[page] = _render("publish/incident.html", context, lang)
+    page = names.index_page(lang)
+    rows = [_index_row(p, lang) for p in published]
+    context = _common(page, lang, names.index_page(other), base_url) | {
+        "rows": rows, "minimum": words.grade_name(grade),
+        "grades": [(g, words.grade_name(g)) for g in fields.grades_at_or_above(grade)],
+        "types": sorted({r["type"] for r in rows if r["type"]}),
+        "points": [{"code": r["code"], "href": r["href"], "lat": r["lat"], "lon": r["lon"], "title": r["title"]}
+                   for r in rows if r["lat"] is not None and r["lon"] is not None],
+        "downloads": [(fmt, names.relative(page, f"data/incidents.{fmt}")) for fmt in DATA_FORMATS],
+        "manifest": names.relative(page, manifest.MANIFEST)}
+    files[page] = _render("publish/index.html", context, lang)
+    page = names.methodology_page(lang)
+    context = _common(page, lang, names.methodology_page(other), base_url) | {
+        "grades": [(g, words.grade_name(g), words.grade_definition(g)) for g in fields.GRADE_RANK],
+        "minimum": words.grade_name(grade), "precision": str(COORDINATE_STEP)}
+    files[page] = _render("publish/methodology.html", context, lang)
+    return files
+
+
+def _basemap_script(work: Path) -> Path:
+    """Natural Earth borders as a classic script (a fetch() of JSON is refused from file://)."""
+    path = work / "basemap.js"
+    geojson = (STATIC / "vendor/leaflet/basemap.geojson").read_text(encoding="utf-8")
+    path.write_text("window.MARSAD_BASEMAP = " + re.sub(r"\s+$", "", geojson) + ";\n", encoding="utf-8")
+    return path
