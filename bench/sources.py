@@ -9,7 +9,11 @@ sizes: the import streams, so its peak should not grow with the number of
 messages. Beside it, the baseline a naive importer pays: `json.load` of the same
 `result.json` alone.
 
-    python bench/sources.py [--messages 50000] [--media 5000] [--work DIR]
+    python bench/sources.py [--messages 50000] [--media 5000] [--work DIR] [--compare-with GITREF]
+
+With --compare-with, the same exports are also imported by the code of an earlier
+commit (a git worktree of it, on this machine, in the same run), and the table gives
+the ratio: "msg/s x" is this code's messages per second over that code's.
 """
 
 from __future__ import annotations
@@ -87,11 +91,23 @@ def sampled(cmd: list[str], env: dict) -> tuple[float, dict[str, int]]:
     return time.perf_counter() - start, peaks
 
 
+def older_code(ref: str, work: Path) -> Path:
+    """A checkout of `ref` to import with (its compiled index module copied from this one)."""
+    tree = work / f"code-{ref.replace('/', '_')}"
+    if not tree.exists():
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-f", str(tree), ref], check=True,
+                       capture_output=True)
+        for built in (ROOT / "src" / "marsad" / "core" / "matching").glob("_mih*.so"):
+            shutil.copy(built, tree / "src" / "marsad" / "core" / "matching")
+    return tree / "src"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=50_000)
     parser.add_argument("--media", type=int, default=5_000)
     parser.add_argument("--work", type=Path, default=None)
+    parser.add_argument("--compare-with", metavar="GITREF", help="also import with this earlier commit's code")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="marsad-bench-sources-"))
     rows = []
@@ -101,9 +117,19 @@ def main() -> None:
         size = make_export(export, messages, media)
         load_s, load_kib = timed([sys.executable, "-c", "import json,sys; json.load(open(sys.argv[1], 'rb'))",
                                   str(export / "result.json")])
+        if args.compare_with:
+            src = older_code(args.compare_with, work)
+            env = fresh_workspace(work / "ws") | {"PYTHONPATH": str(src)}
+            old_wall, _ = sampled([sys.executable, "-m", "marsad", "ingest", "--no-wait", str(export)], env)
         env = fresh_workspace(work / "ws")
         wall, peaks = sampled([sys.executable, "-m", "marsad", "ingest", "--no-wait", str(export)], env)
-        rows.append({"messages": messages, "media": media, "result_json_mib": round(size / 2**20, 1),
+        if args.compare_with:
+            rows_extra = {"compared_with": args.compare_with, "compared_import_s": round(old_wall, 1),
+                          "compared_messages_per_s": round(messages / old_wall),
+                          "speedup": round(old_wall / wall, 2)}
+        else:
+            rows_extra = {}
+        rows.append({**rows_extra, "messages": messages, "media": media, "result_json_mib": round(size / 2**20, 1),
                      "import_s": round(wall, 1), "messages_per_s": round(messages / wall),
                      "peak_rss_mib": round(peaks["VmRSS"] / 1024), "peak_anon_mib": round(peaks["RssAnon"] / 1024),
                      "peak_file_mapped_mib": round(peaks["RssFile"] / 1024),
@@ -111,6 +137,9 @@ def main() -> None:
                      "baseline_json_load_rss_mib": round(load_kib / 1024)})
         shutil.rmtree(export)
     shutil.rmtree(work / "ws", ignore_errors=True)
+    if args.compare_with:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
+                        str(older_code(args.compare_with, work).parent)], capture_output=True)
     small, large = rows
     summary = {"rows": rows,
                "peak_rss_ratio_large_to_small": round(large["peak_rss_mib"] / small["peak_rss_mib"], 2),
@@ -123,6 +152,10 @@ def main() -> None:
         print(f"{r['messages']:>9} {r['media']:>6} {r['result_json_mib']:>9} {r['import_s']:>9} "
               f"{r['messages_per_s']:>7} {r['peak_rss_mib']:>8} {r['peak_anon_mib']:>8} {r['peak_file_mapped_mib']:>10} "
               f"{r['baseline_json_load_s']:>12} {r['baseline_json_load_rss_mib']:>14}")
+    for r in rows:
+        if "speedup" in r:
+            print(f"{r['messages']} messages: {r['compared_with']} imported {r['compared_messages_per_s']} msg/s, "
+                  f"this code {r['messages_per_s']} msg/s: {r['speedup']}x")
     print(f"peak memory, {large['messages']} vs {small['messages']} messages: marsad's own (anonymous) "
           f"{summary['peak_anon_ratio_large_to_small']}x, RSS with the mapped database "
           f"{summary['peak_rss_ratio_large_to_small']}x; json.load {summary['baseline_rss_ratio_large_to_small']}x")
