@@ -52,7 +52,8 @@ def _verify(bundle: Path) -> subprocess.CompletedProcess:
 @pytest.fixture
 def bundle(ingested, tmp_path):
     shas = list(Item.objects.filter(kind__in=["video", "image"]).values_list("sha256", flat=True)[:2])
-    export_bundle(shas, tmp_path / "bundle")
+    # the sample photos carry GPS: their originals travel only when asked for
+    export_bundle(shas, tmp_path / "bundle", include_identifying_originals=True)
     return tmp_path / "bundle", shas
 
 

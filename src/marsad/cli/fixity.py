@@ -43,7 +43,10 @@ def export_group() -> None:
 @click.option("-o", "--output", required=True, type=click.Path(), help="Folder, or a file ending in .zip.")
 @click.option("--include-restricted", is_flag=True,
               help="Include source details, original paths and GPS (only for trusted recipients).")
-def bundle_command(shas: tuple[str, ...], output: str, include_restricted: bool) -> None:
+@click.option("--include-originals-with-identifying-tags", "include_identifying", is_flag=True,
+              help="Include originals whose embedded tags (GPS, place, author, owner, serial...) may locate or "
+                   "identify someone; without it they are left out and named.")
+def bundle_command(shas: tuple[str, ...], output: str, include_restricted: bool, include_identifying: bool) -> None:
     """An evidence bundle (BagIt) with proofs anyone can verify offline."""
     setup_django()
     from marsad.custody.bundle import BundleError, export_bundle
@@ -51,11 +54,17 @@ def bundle_command(shas: tuple[str, ...], output: str, include_restricted: bool)
 
     try:
         full = [find_item(s).sha256 for s in shas]
-        result = export_bundle(full, Path(output), include_restricted)
+        result = export_bundle(full, Path(output), include_restricted, include_identifying)
     except (ItemNotFound, BundleError) as e:
         raise click.ClickException(str(e)) from e
     click.echo(f"Bundle of {result['items']} item(s) and {result['events']} events written to {result['output']}")
-    click.echo(f"Check it with: python3 -I verify.py {result['output']}  (verify.py is inside the bundle)")
+    for sha, tags in result["withheld"].items():
+        click.echo(f"original withheld {sha}: it carries {', '.join(tags)} (add "
+                   "--include-originals-with-identifying-tags to include it)")
+    for sha, tags in result["included_with_identifying_tags"].items():
+        click.echo(f"original included as asked {sha}: it carries {', '.join(tags)}")
+    click.echo(f"Check it with: python3 -I verify.py {result['output']} --key log.vkey  (verify.py is inside "
+               f"the bundle; the signing key is {result['key_fingerprint']})")
 
 
 COMMANDS = [fixity_command, export_group]

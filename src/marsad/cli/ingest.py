@@ -120,6 +120,9 @@ def ingest_command(locators: tuple[str, ...], as_kind: str | None, wait: bool, a
             except SourceError as e:
                 console.print(f"[red]{escape(locator)}[/]: {escape(str(e))}", highlight=False, soft_wrap=True)
                 refused.append(locator)
+            for folder in getattr(source, "skipped", ()):
+                console.print(f"[yellow]skipped[/] {escape(folder)}: a Marsad workspace (keys, database, store) "
+                              "is never ingested as evidence", highlight=False, soft_wrap=True)
     to_analyse = new | set(requeue_stalled())
     finished = wait_for_analysis(to_analyse, conf.get("workers")) if wait else True
     checkpoint = log.sign_checkpoint()

@@ -94,8 +94,13 @@ class Workspace:
         """Create what is missing; never replace what exists. True if newly made."""
         fresh = not self.exists()
         for folder in (self.home, self.store_dir, self.log_dir, self.keys_dir, self.home / "index"):
-            folder.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.keys_dir, 0o700)
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Keys, the live database, restricted details and the evidence itself: the owner's alone.
+        for folder in (self.home, self.store_dir, self.keys_dir):
+            os.chmod(folder, 0o700)
+        if not os.environ.get("DATABASE_URL") and not self.database.exists():
+            # An empty file is an empty SQLite database; SQLite gives its journal the same mode.
+            os.close(os.open(self.database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         if not self.signing_key_path.exists():
             origin = f"marsad.local/{uuid.uuid4().hex[:16]}"
             signer = Signer.generate(origin)

@@ -9,8 +9,14 @@
     data/log/checkpoint, data/log/log.vkey the signed checkpoint and the key that signed it
     verify.py                              standard-library-only verifier
 
+    bundle-signature.txt                   the payload manifest's SHA-256, signed by the workspace key
+    data/WITHHELD.txt                      originals left out, and the identifying tags they carry
+
 Restricted details (original paths, source identities, GPS) are left out unless
 asked for: a bundle travels, and the people in it must not be exposed by accident.
+Without --include-restricted, metadata passes an allow-list of technical fields
+(marsad.core.identifying). Originals cannot be cleaned: one whose embedded tags may
+locate or identify someone is left out, and named, unless explicitly asked for.
 """
 
 from __future__ import annotations
@@ -29,15 +35,18 @@ import bagit
 from django.conf import settings
 from django.db import transaction
 
+from marsad.core import exif
 from marsad.core.custody import merkle
 from marsad.core.custody.leaves import SALTED_LEAF_VERSION, opening
 from marsad.core.custody.tlogproof import TlogProof
+from marsad.core.identifying import identifying_record_fields, identifying_tags, shareable_container, shareable_tags
 from marsad.core.store import hash_stream
 from marsad.evidence.ingest import store
 from marsad.evidence.models import Item
 from marsad.evidence.views import item_detail
 
 from . import log
+from .bundle_verify import SIGNATURE_FILE, key_fingerprint, signature_text
 from .models import LogEntry
 
 
@@ -52,20 +61,63 @@ def _safe_name(name: str, sha256: str) -> str:
     return base if base not in ("", ".", "..") else sha256
 
 
+# What a capture may say of itself outside the workspace: no names, paths, URLs, channels,
+# texts or source details. An allow-list: a new field stays in until someone lets it out.
+_SHAREABLE_CAPTURE = ("source_kind", "ingested_at", "ingested_by", "log_index")
+_SHAREABLE_ITEM = ("sha256", "blake2b", "kind", "size", "mime", "first_seen", "captured_at", "captured_at_source",
+                   "width", "height", "duration_s", "codec", "analysis", "derivatives")
+
+
 def _metadata(item: Item, restricted: bool) -> dict:
     detail = item_detail(item)
     detail.pop("events", None)
-    if not restricted:
-        detail["gps"] = None
-        detail["metadata"] = {k: v for k, v in detail["metadata"].items() if "GPS" not in k and "Serial" not in k}
-        for capture in detail["captures"]:
-            for key in ("original_path", "original_name", "url", "channel", "text"):
-                capture[key] = None
-        detail["restricted_details"] = "withheld (export with --include-restricted to add them)"
-    return detail
+    if restricted:
+        return detail
+    shared = {key: detail.get(key) for key in _SHAREABLE_ITEM}
+    shared["captures"] = [{key: c.get(key) for key in _SHAREABLE_CAPTURE} for c in detail["captures"]]
+    shared["analyses"] = [{key: a.get(key) for key in ("step", "ok", "tool")} for a in detail["analyses"]]
+    shared["metadata"] = shareable_tags(detail["metadata"] or {})
+    shared["container"] = shareable_container(detail["container"])
+    shared["restricted_details"] = ("withheld: technical metadata only (export with --include-restricted "
+                                    "to add sources, names, places and every embedded tag)")
+    return shared
 
 
-def export_bundle(shas: list[str], output: Path, include_restricted: bool = False) -> dict:
+def _embedded_identifiers(item: Item, path: Path) -> list[str]:
+    """Names of what in the original itself may locate or identify someone; read again from the
+    exported bytes when the metadata step has not run (unknown is not safe)."""
+    result = item.analyses.filter(step="metadata").values_list("result", flat=True).first()
+    tags = result.get("exiftool") if isinstance(result, dict) else None
+    container = result.get("container") if isinstance(result, dict) else None
+    if not isinstance(tags, dict) or not tags:
+        try:
+            tags = exif.read(path)
+        except Exception as e:  # noqa: BLE001 - any failure leaves the tags unknown
+            return [f"(embedded tags could not be read: {type(e).__name__})"]
+    found = identifying_tags(tags, container)
+    if item.mime == "application/json" and item.captures.filter(source_kind="telegram").exists():
+        try:  # a text-only post is preserved as its exported record, which names its author
+            found += identifying_record_fields(json.loads(path.read_bytes()))
+        except ValueError:
+            pass
+    return found
+
+
+_WITHHELD_NOTE = """Originals left out of this bundle
+
+These originals carry embedded tags that may locate or identify someone (names
+only, never values, are listed). Originals are evidence and are never altered,
+so they are left out unless the bundle is made with
+--include-originals-with-identifying-tags. Their metadata files, custody events
+and proofs are in the bundle; a recipient can verify them when they are sent.
+
+"""
+
+
+def export_bundle(shas: list[str], output: Path, include_restricted: bool = False,
+                  include_identifying_originals: bool = False) -> dict:
+    """Write the bundle. Originals whose embedded tags may locate or identify someone are named
+    in the result ("withheld") and in data/WITHHELD.txt, and included only when asked."""
     items = []
     for sha in shas:
         item = Item.objects.filter(sha256=sha).first()
@@ -80,6 +132,8 @@ def export_bundle(shas: list[str], output: Path, include_restricted: bool = Fals
         (data / "log" / "leaves").mkdir(parents=True)
         (data / "log" / "proofs").mkdir(parents=True)
         (data / "metadata").mkdir()
+        withheld: dict[str, list[str]] = {}
+        included: dict[str, list[str]] = {}
         for item in items:
             folder = data / "files" / item.sha256
             folder.mkdir(parents=True)
@@ -93,9 +147,20 @@ def export_bundle(shas: list[str], output: Path, include_restricted: bool = Fals
             if sha256 != item.sha256:
                 raise BundleError(f"stored file {item.sha256} fails its fixity check (now {sha256}); "
                                   "run `marsad fixity` and restore it from a backup before exporting")
+            metadata = _metadata(item, include_restricted)
+            identifiers = _embedded_identifiers(item, folder / name)
+            if identifiers:
+                (withheld if not include_identifying_originals else included)[item.sha256] = identifiers
+            if identifiers and not include_identifying_originals:
+                shutil.rmtree(folder)
+                metadata["original_withheld"] = {"reason": "it carries tags that may locate or identify someone",
+                                                 "tags": identifiers}
             (data / "metadata" / f"{item.sha256}.json").write_text(
-                json.dumps(_metadata(item, include_restricted), ensure_ascii=False, indent=1, default=str)
+                json.dumps(metadata, ensure_ascii=False, indent=1, default=str)
             )
+        if withheld:
+            (data / "WITHHELD.txt").write_text(_WITHHELD_NOTE + "".join(
+                f"{sha}: {', '.join(tags)}\n" for sha, tags in withheld.items()))
         entries = LogEntry.objects.filter(item__in=[i.sha256 for i in items], index__lt=checkpoint.size)
         count = 0
         for entry in entries.order_by("index"):
@@ -120,6 +185,14 @@ def export_bundle(shas: list[str], output: Path, include_restricted: bool = Fals
         )
         (bag_dir / "verify.py").write_text((files("marsad.custody") / "bundle_verify.py").read_text())
         bag.save(manifests=True)  # adds verify.py to the tag manifest
+        # The workspace's key signs the payload manifest: metadata edited, events removed or files
+        # added then need a new key, which a recipient holding the published one rejects.
+        manifest = (bag_dir / "manifest-sha256.txt").read_bytes()
+        signer = settings.WORKSPACE.signer()
+        (bag_dir / SIGNATURE_FILE).write_text(signer.sign(signature_text(hashlib.sha256(manifest).hexdigest())))
+        bag.save(manifests=True)  # adds the signature to the tag manifest
+        if (bag_dir / "manifest-sha256.txt").read_bytes() != manifest:
+            raise BundleError("the bundle's manifest changed while it was being signed")
         output = Path(output)
         if output.suffix == ".zip":
             with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as z:
@@ -137,6 +210,9 @@ def export_bundle(shas: list[str], output: Path, include_restricted: bool = Fals
             "export",
             inputs=[{"sha256": i.sha256} for i in items],
             outputs=[{"format": "bagit-bundle", "tagmanifest_sha256": tag_manifest,
-                      "checkpoint_size": checkpoint.size, "restricted": include_restricted}],
+                      "checkpoint_size": checkpoint.size, "restricted": include_restricted,
+                      "originals_withheld": sorted(withheld)}],
         )
-    return {"items": len(items), "events": count, "checkpoint_size": checkpoint.size, "output": str(output)}
+    return {"items": len(items), "events": count, "checkpoint_size": checkpoint.size, "output": str(output),
+            "withheld": withheld, "included_with_identifying_tags": included,
+            "key_fingerprint": key_fingerprint(settings.WORKSPACE.verifier().vkey())}

@@ -4,6 +4,10 @@ Symlinks are never followed out of the tree the user named: a link inside a
 phone dump must not pull in the documenter's own home folder. A link the user
 names is followed (they asked for it), with a note; a linked folder inside the
 tree, a FIFO or a device is reported by name, never passed over in silence.
+
+A Marsad workspace is never evidence: `marsad ingest .` beside one would otherwise
+preserve its private keys and live database for ever. One met in a walk is skipped
+(listed in `skipped`, which the ingest command prints); one named is refused.
 """
 
 from __future__ import annotations
@@ -14,11 +18,30 @@ import stat
 from collections.abc import Iterator
 from datetime import datetime, timezone
 
-from marsad.core.sources import Sighting
+from marsad.core.sources import Sighting, SourceError
+from marsad.core.workspace import MARKER
 
 _SKIP_NAMES = {b".DS_Store", b"Thumbs.db", b"desktop.ini"}
 _KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a character device",
           stat.S_IFBLK: "a block device", stat.S_IFDIR: "a folder"}
+
+
+def is_workspace(folder: bytes | str) -> bool:
+    """A Marsad workspace: its settings marker beside its keys folder."""
+    folder = os.fsencode(folder)
+    return os.path.isfile(os.path.join(folder, os.fsencode(MARKER))) and os.path.isdir(os.path.join(folder, b"keys"))
+
+
+def _workspace_holding(path: bytes) -> bytes | None:
+    """The workspace `path` is (or lies in), if any."""
+    current = os.path.realpath(path)
+    while True:
+        if os.path.isdir(current) and is_workspace(current):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
 
 
 def _display(path: bytes) -> tuple[str, str]:
@@ -31,11 +54,19 @@ def _display(path: bytes) -> tuple[str, str]:
 class FilesSource:
     name = "files"
 
+    def __init__(self) -> None:
+        self.skipped: list[str] = []  # workspaces met in a walk, left out
+
     def recognises(self, locator: str) -> bool:
         return os.path.exists(locator)
 
     def sightings(self, locator: str) -> Iterator[Sighting]:
+        self.skipped = []
         top = os.fsencode(os.path.abspath(locator))
+        workspace = _workspace_holding(top)
+        if workspace is not None:
+            raise SourceError(f"{os.fsdecode(workspace)} is a Marsad workspace (its keys, database and store): "
+                              "it is never ingested as evidence")
         if not os.path.isdir(top):  # a file, a link to one, a FIFO, a device: one sighting, whatever it is
             sighting = self._sighting(top, os.path.realpath(os.path.dirname(top)), named=True)
             if os.path.islink(top) and sighting.path is not None:
@@ -47,6 +78,10 @@ class FilesSource:
         for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
             dirnames.sort()
             for name in list(dirnames):
+                if not os.path.islink(os.path.join(dirpath, name)) and is_workspace(os.path.join(dirpath, name)):
+                    dirnames.remove(name)
+                    self.skipped.append(_display(os.path.join(dirpath, name))[0])
+                    continue
                 if os.path.islink(os.path.join(dirpath, name)):
                     dirnames.remove(name)
                     path = os.path.join(dirpath, name)
