@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import os
-import socket
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -23,7 +21,7 @@ from django.utils import timezone
 
 from marsad.core.mediatype import detect_mime, kind_of
 from marsad.core.sources import Sighting
-from marsad.core.store import LocalStore, StoreError, process_alive
+from marsad.core.store import LocalStore, StoreError
 from marsad.custody import log
 
 from .models import Capture, Item
@@ -124,31 +122,25 @@ def _queue_analysis(item: Item, task) -> None:
 
 
 def worker_id() -> str:
-    """Host and process of a worker, so a task left RUNNING by a dead one can be found."""
-    return f"{socket.gethostname()[:40]}:{os.getpid()}"
+    """Host and process of a worker (see marsad.workers.leases)."""
+    from marsad.workers.leases import worker_id as leased_worker_id
 
-
-def _worker_alive(worker: str) -> bool:
-    host, _, pid = worker.rpartition(":")
-    if host != socket.gethostname()[:40] or not pid.isdigit():
-        return True  # another machine's worker: assume it is working
-    return process_alive(int(pid))
+    return leased_worker_id()
 
 
 def requeue_stalled() -> list[str]:
-    """Queue analysis again for items whose task is gone, failed, or was left
-    RUNNING by a worker that died (a crash, `kill -9`); returns the items.
-    Pending items are read in chunks, so a large backlog costs no memory."""
+    """Queue analysis again for items whose task is gone, failed, or whose worker stopped
+    renewing its lease (killed, host gone; a dead process of this host at once): that task is
+    marked FAILED and the work queued afresh. Returns the items. Pending items are read in
+    chunks, so a large backlog costs no memory."""
     from django_tasks_db.models import DBTaskResult
+
+    from marsad.workers.leases import reap
 
     from .tasks import analyse_item
 
-    running = set()
-    for task_id, workers in DBTaskResult.objects.filter(status="RUNNING").values_list("id", "worker_ids"):
-        if workers and _worker_alive(workers[-1]):
-            running.add(str(task_id))
-        else:
-            DBTaskResult.objects.filter(id=task_id, status="RUNNING").update(status="FAILED")
+    reap(requeue=False)
+    running = {str(t) for t in DBTaskResult.objects.filter(status="RUNNING").values_list("id", flat=True)}
     requeued = []
     pending = Item.objects.filter(analysis=Item.Analysis.PENDING).only("id", "sha256", "analysis_task").order_by("id")
     last = 0

@@ -180,6 +180,8 @@ def match_item(sha256: str) -> dict[str, Any]:
     for fp in fps:
         query = Query.of(fp)
         with files.writing():
+            if not Fingerprint.objects.filter(pk=fp.pk, indexed=False).exists():
+                continue  # matched meanwhile by another run of this task (a worker whose lease expired)
             links = find_copies(query, exclude=fp.item_id)
             with transaction.atomic():
                 log.lock_head()

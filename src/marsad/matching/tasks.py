@@ -1,10 +1,13 @@
-"""Background tasks of matching (Django's Tasks API)."""
+"""Background tasks of matching (Django's Tasks API), on their own queue: `marsad worker
+--queue match` runs them on hosts of their own."""
 
 from django_tasks import task
 
 from . import service
 
 
-@task()
+@task(queue_name="match")
 def match_item(sha256: str) -> dict:
+    """Idempotent: a fingerprint already indexed is not matched again (checked under the
+    index's write lock), and a link already recorded is not recorded twice."""
     return service.match_or_record_crash(sha256)

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "marsad.custody",
     "marsad.evidence",
     "marsad.matching",
+    "marsad.workers",
     "marsad.access",
     "marsad.incidents",
     "marsad.search",
@@ -179,7 +180,7 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "match"]}}
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ar", "العربية")]
