@@ -2,15 +2,19 @@
 fields, Telegram source details, original file names and media metadata appear in
 no published byte (raw, JSON \\u escapes, HTML entities, inside the XLSX); only the
 chosen incidents are published, in both languages; publishing again changes no
-byte; each run is one custody event naming the manifest's SHA-256."""
+byte; each run is one custody event naming the manifest's SHA-256. The public log: the
+site's own verify.py accepts it and names a changed file; an unchanged run adds no leaf;
+a change adds correction leaves and earlier proofs still verify."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
 import random
 import re
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -157,8 +161,19 @@ def _published(root: Path) -> dict[str, bytes]:
     return files
 
 
+def _verify(site: Path, *args: str) -> subprocess.CompletedProcess:
+    """The site's own verify.py, as a reader runs it: isolated, standard library only."""
+    return subprocess.run(["python3", "-I", str(site / "verify.py"), str(site), *args], check=False,
+                          capture_output=True, text=True, timeout=60)
+
+
+def _log_file(name: str) -> bool:
+    return name.startswith("log/") or name.endswith(".tlog-proof")
+
+
 def test_publish_leaks_nothing_and_republishes_byte_for_byte(workspace, tmp_path):
     from marsad.custody.models import LogEntry
+    from marsad.evidence.models import Item
     from marsad.publish.builder import publish
 
     project, code = workspace
@@ -171,7 +186,8 @@ def test_publish_leaks_nothing_and_republishes_byte_for_byte(workspace, tmp_path
     files = _published(out)
 
     # Both languages, linked to each other by hreflang; the Arabic page right to left.
-    pages = {lang: {Path(n).stem for n in files if n.startswith(f"{lang}/incidents/")} for lang in ("ar", "en")}
+    pages = {lang: {Path(n).stem for n in files if n.startswith(f"{lang}/incidents/") and n.endswith(".html")}
+             for lang in ("ar", "en")}
     assert pages == {"ar": {code}, "en": {code}}
     ar, en = files[f"ar/incidents/{code}.html"].decode(), files[f"en/incidents/{code}.html"].decode()
     assert '<html lang="ar" dir="rtl">' in ar and '<html lang="en" dir="ltr">' in en
@@ -187,7 +203,10 @@ def test_publish_leaks_nothing_and_republishes_byte_for_byte(workspace, tmp_path
     # Only the chosen incident; the media are the redacted files, named by their own hashes.
     manifest = json.loads(files["manifest.json"])
     listed = {f["path"]: f["sha256"] for f in manifest["files"]}
-    assert set(listed) == set(files) - {"manifest.json"} - {n for n in files if "!" in n}
+    # The manifest lists every file but itself and the public log's (log/, .tlog-proof), verifiers included.
+    assert set(listed) == {n for n in files if "!" not in n and not _log_file(n)} - {"manifest.json"}
+    assert {"verify.py", "assets/publog/verify.js", "assets/publog/noble.min.js"} <= set(listed)
+    assert {n[: -len(".tlog-proof")] for n in files if n.endswith(".tlog-proof")} == set(listed) | {"manifest.json"}
     assert all(hashlib.sha256(files[p]).hexdigest() == h for p, h in listed.items())
     media = sorted(p for p in listed if p.startswith("media/"))
     assert len(media) == 2 and all(Path(p).stem == listed[p] for p in media)
@@ -197,8 +216,11 @@ def test_publish_leaks_nothing_and_republishes_byte_for_byte(workspace, tmp_path
     geo = json.loads(files["data/incidents.geojson"])
     assert geo["features"][0]["geometry"]["coordinates"] == [36.56, 35.61]
 
-    # No canary, in any form, in any published byte; no metadata left in the media.
-    leaks = {(key, name) for key, canary in CANARIES.items() for form in _forms(canary)
+    # No canary, in any form, in any published byte (the public log's too); no metadata left
+    # in the media; no original's SHA-256 (the log names only the published files').
+    originals = {f"original-{sha[:8]}": sha for sha in Item.objects.values_list("sha256", flat=True)}
+    assert len(originals) == 3
+    leaks = {(key, name) for key, canary in (CANARIES | originals).items() for form in _forms(canary)
              for name, data in files.items() if form in data}
     assert leaks == set(), "restricted or source details were published"
     original = (tmp_path / "p.jpg").read_bytes()  # the scanner finds what the original holds
@@ -214,6 +236,17 @@ def test_publish_leaks_nothing_and_republishes_byte_for_byte(workspace, tmp_path
             for u in re.findall(rb"https?://[^\s\"'<>)]+", data)}
     assert {u.decode() for u in urls} <= INERT_URLS
 
+    # The site's verify.py accepts it (with the key from the page, too) and names a changed page.
+    key = re.search(r"<code[^>]*data-publog-key>([^<]+)</code>", en).group(1)
+    assert key == result.public_log_key and f'<meta name="publog-self" content="en/incidents/{code}.html">' in en
+    checked = _verify(out, "--key", key)
+    assert checked.returncode == 0 and checked.stdout.startswith(f"OK: {len(listed) + 1} published file(s)"), checked
+    page = out / "en" / "incidents" / f"{code}.html"
+    page.write_bytes(files[f"en/incidents/{code}.html"].replace(b"Kafr", b"Kafe", 1))
+    flipped = _verify(out)
+    assert flipped.returncode == 1 and f"FAILED: en/incidents/{code}.html: its SHA-256" in flipped.stdout, flipped
+    page.write_bytes(files[f"en/incidents/{code}.html"])
+
     # One custody event per run, naming the manifest; a second run changes no byte.
     events = list(LogEntry.objects.filter(type="publish").order_by("index"))
     leaf = json.loads(bytes(events[-1].leaf))
@@ -226,6 +259,37 @@ def test_publish_leaks_nothing_and_republishes_byte_for_byte(workspace, tmp_path
     again = publish(out, project, "fair")
     assert _published(out) == files and again.manifest_sha256 == result.manifest_sha256
     assert LogEntry.objects.filter(type="publish").count() == 3
+    assert again.public_log_added == 0 and again.public_log_size == result.public_log_size
+
+    # A public change: correction leaves for what changed; an earlier proof still verifies.
+    service.update(service.get(code), {"notes": "Corrected summary."}, "actor:test")
+    corrected = publish(out, project, "fair")
+    changed = {f"{lang}/incidents/{code}.html" for lang in ("ar", "en")} | {
+        f"data/incidents.{fmt}" for fmt in ("csv", "geojson", "xlsx")} | {"manifest.json"}
+    assert corrected.public_log_added == len(changed), corrected
+    proof = (out / f"en/incidents/{code}.html.tlog-proof").read_text()
+    entry = json.loads(base64.b64decode(proof.split("\n")[1].removeprefix("extra ")))
+    assert entry["type"] == "correction" and entry["sha256"] == hashlib.sha256(page.read_bytes()).hexdigest()
+    old = "assets/site.css.tlog-proof"  # unchanged file, its proof from before the log grew
+    assert (out / old).read_bytes() != files[old]
+    (out / old).write_bytes(files[old])
+    assert _verify(out).returncode == 0
+    from marsad import publog_verify
+
+    # The page as first published, with its first proof: still in the signed log, at a kept checkpoint.
+    index, hashes, note, extra = publog_verify.parse_proof(files[f"en/incidents/{code}.html.tlog-proof"].decode())
+    size, root = publog_verify.open_checkpoint(note, key)
+    assert json.loads(extra)["sha256"] == hashlib.sha256(files[f"en/incidents/{code}.html"]).hexdigest()
+    assert publog_verify.verify_inclusion(index, size, publog_verify.leaf(extra), hashes, root)
+    assert (out / "log" / "checkpoints" / str(size)).read_text() == note and size < corrected.public_log_size
+
+    # Withdrawn: its pages and media leave the site with their proofs, the log says so, the site still checks.
+    service.update(service.get(code), {"status": "discounted"}, "actor:test")
+    withdrawn = publish(out, project, "fair")
+    gone = {f"{lang}/incidents/{code}.html" for lang in ("ar", "en")} | set(media)
+    assert withdrawn.incidents == 0 and not any((out / p).exists() or (out / (p + ".tlog-proof")).exists()
+                                                for p in gone)
+    assert withdrawn.public_log_added >= len(gone) and _verify(out).returncode == 0
 
 
 def test_the_command_refuses_bad_input_and_writes_nothing(marsad, tmp_path):
@@ -237,6 +301,8 @@ def test_the_command_refuses_bad_input_and_writes_nothing(marsad, tmp_path):
     assert "unknown grade 'contested'" in marsad.run("publish", "--out", str(tmp_path / "s"), "--grade", "contested",
                                                      check=2).stderr
     said = marsad.run("publish", "--out", str(tmp_path / "site"), "--base-url", "https://example.org/x").stdout
-    assert said.startswith("0 incident(s)") and "manifest.json SHA-256" in said
+    assert said.startswith("0 incident(s)") and "manifest.json SHA-256" in said and "public log: " in said
+    assert (tmp_path / "workspace" / "keys" / "publog.key").stat().st_mode & 0o777 == 0o600
+    assert _verify(tmp_path / "site").returncode == 0  # an empty site is logged and checks too
     page = (tmp_path / "site" / "en" / "index.html").read_text()
     assert '<link rel="canonical" href="https://example.org/x/en/index.html">' in page

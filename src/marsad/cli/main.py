@@ -7,7 +7,7 @@ import click
 from marsad import __version__
 
 from . import (accounts, backup, demo, fixity, incidents, ingest, init, inspect, logcmd, manage, matching, places,
-               projects_io, publish, recheck, redact, search, serve, store, tokens, watch, witness, worker)
+               projects_io, publish, recheck, redact, search, serve, status, store, tokens, watch, witness, worker)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -16,7 +16,7 @@ def cli() -> None:
     """Marsad: preserve, verify and publish evidence of attacks on civilians."""
 
 
-for module in (init, ingest, watch, recheck, worker, inspect, matching, places, incidents, logcmd, fixity, demo,
+for module in (init, ingest, watch, recheck, worker, status, inspect, matching, places, incidents, logcmd, fixity, demo,
                accounts, projects_io, tokens, search, serve, manage, store, backup, redact, witness, publish):
     for command in module.COMMANDS:
         cli.add_command(command)

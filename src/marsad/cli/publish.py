@@ -19,11 +19,11 @@ from .context import home_option, setup_django
               "confirmed, fair or weak.")
 @click.option("--base-url", "base_url", help="Where the site will be served (for canonical and hreflang links).")
 def publish_command(out: Path, project: str | None, grade: str, base_url: str | None) -> None:
-    """A static site in Arabic and English: incidents at or above --grade, redacted media, downloads, a manifest."""
+    """A static site in Arabic and English: incidents at or above --grade, redacted media, downloads, a manifest,
+    and a public log with a proof beside every file (verify.py checks them offline)."""
     setup_django()
     from marsad.access.service import AccessError, get_project
     from marsad.core.publish.fields import PublishError
-    from marsad.custody import log
     from marsad.publish.builder import publish
 
     try:
@@ -31,13 +31,15 @@ def publish_command(out: Path, project: str | None, grade: str, base_url: str | 
         result = publish(out, chosen, grade, base_url)
     except (AccessError, PublishError) as e:
         raise click.UsageError(str(e)) from e
-    log.sign_checkpoint()
     click.echo(f"{result.incidents} incident(s), {result.media} redacted media file(s) ({result.withheld} held back), "
                f"{result.files} files in {out}; {result.removed} no longer published removed")
     if result.awaiting:
         click.echo(f"{result.awaiting} redacted file(s) wait for a person's approval (the item's page in the web app); "
                    "publish again once approved")
     click.echo(f"manifest.json SHA-256 {result.manifest_sha256}, recorded as event #{result.log_index}")
+    click.echo(f"public log: {result.public_log_added} new entr{'y' if result.public_log_added == 1 else 'ies'}, "
+               f"{result.public_log_size} in all; key {result.public_log_key}")
+    click.echo(f"check it: python3 -I {out / 'verify.py'} {out}")
 
 
 COMMANDS = [publish_command]

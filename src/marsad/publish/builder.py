@@ -3,7 +3,10 @@
 Redaction runs first, outside any lock (it can take a while and records its own
 events). Rendering and writing run with the custody log locked, so that the
 publish event's time (the "first published" date of new incidents) is the
-latest in the log, and the event names the manifest's SHA-256."""
+latest in the log, and the event names the manifest's SHA-256. Last, the internal log's
+checkpoint is signed (it covers that event) and the public log records every file of
+the site against it (hooks.py): log/ and the .tlog-proof files are the log's, not
+listed in the manifest; the verifiers (verify.py, assets/publog/) are listed like any file."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,6 +41,9 @@ class Result:
     removed: int  # files of the previous publication no longer published
     manifest_sha256: str
     log_index: int
+    public_log_added: int  # leaves this run added to the public log (none when nothing changed)
+    public_log_size: int
+    public_log_key: str
 
 
 def check_base_url(url: str | None) -> str | None:
@@ -66,11 +73,17 @@ def _previous(out: Path) -> list[str]:
         raise PublishError(f"{held} cannot be read ({e}); choose another folder (nothing was written)") from e
 
 
+def _public_log_file(path: str) -> bool:
+    return path.split("/", 1)[0] == hooks.LOG_DIR or path.endswith(".tlog-proof")
+
+
 def publish(out: Path, project=None, grade: str = "fair", base_url: str | None = None,
             actor: str | None = None) -> Result:
     check_grade(grade)
     base_url = check_base_url(base_url)
     old = _previous(out)
+    signer, log_before = hooks.open_log(out, settings.WORKSPACE.keys_dir)
+    vkey = signer.verifier().vkey()
     chosen = list(collect.choose(grade, project))
     published = collect.collect(chosen, actor=actor)  # redacts what has no redacted derivative yet
     blobs = store()
@@ -79,7 +92,7 @@ def publish(out: Path, project=None, grade: str = "fair", base_url: str | None =
         now = timezone.now()
         for p in published:
             p.first_published = p.first_published or now
-        files = site.build(published, blobs, Path(tmp), base_url, grade)
+        files = site.build(published, blobs, Path(tmp), base_url, grade, vkey)
         out.mkdir(parents=True, exist_ok=True)
         written = site.Site(files).write(out)
         body = manifest.build(out, written, {"generator": f"marsad {marsad.__version__}", "minimum_grade": grade,
@@ -89,11 +102,17 @@ def publish(out: Path, project=None, grade: str = "fair", base_url: str | None =
         removed = sorted(set(old) - set(written))
         for path in removed:
             target = (out / path).resolve()
-            if target.is_relative_to(out.resolve()):  # an edited manifest cannot point outside
+            # an edited manifest cannot point outside, nor at the public log's own files
+            if target.is_relative_to(out.resolve()) and not _public_log_file(path):
                 target.unlink(missing_ok=True)
         entry = log.record(collect.PUBLISH_EVENT, time=now, actor=log.actor_id(actor) if actor else None, outputs=[{
             "manifest_sha256": digest, "files": len(written) + 1, "minimum_grade": grade,
             "incidents": [p.code for p in published]}])
-    hooks.published(out, json.loads(body)["files"], digest)
+    checkpoint = log.sign_checkpoint()  # covers the publish event, which names the manifest
+    listed = {f["path"]: f["sha256"] for f in json.loads(body)["files"]} | {manifest.MANIFEST: digest}
+    hooks.published(out, signer, listed, (checkpoint.size, bytes(checkpoint.root)),
+                    {m.path for p in published for m in p.media}, now)
+    log_after = hooks.log_size(out, signer)
     return Result(out, len(published), sum(len(p.media) for p in published), sum(p.withheld for p in published),
-                  sum(p.awaiting for p in published), len(written) + 1, len(removed), digest, entry.index)
+                  sum(p.awaiting for p in published), len(written) + 1, len(removed), digest, entry.index,
+                  log_after - log_before, log_after, vkey)

@@ -1,15 +1,45 @@
-"""Where other parts of publishing plug in once they exist.
+"""The public publication log's part in a publish run (marsad.core.publog).
 
-`published(out, files, manifest_sha256)` runs after every publish run, with each
-published file's site path and SHA-256. The public publication log
-(marsad.core.publog, built separately) will append its leaves and write its
-tiles and proofs here; until then it does nothing."""
+`open_log` runs before anything is written: it loads the workspace's public-log key
+(keys/publog.key, made on first use) and refuses a site whose log/ another key signed,
+so a wrong folder loses nothing. `published` runs once every file, the manifest
+included, is written: it logs each file (path and SHA-256 only, bound to the internal
+custody log's signed checkpoint), withdraws what the site no longer holds and writes a
+.tlog-proof beside each file. Files that did not change add no leaf and no byte."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 
+from marsad.core.custody.note import Signer
+from marsad.core.publish.fields import PublishError
+from marsad.core.publog import (
+    PublicLog,
+    PublicLogError,
+    Published,
+    public_log_signer,
+    publish_site,
+)
+from marsad.core.publog.site import LOG_DIR
 
-def published(out: Path, files: list[dict[str, str]], manifest_sha256: str) -> list[str]:
-    """Tell the public log what was published; returns the site paths it added (none yet)."""
-    return []
+
+def open_log(out: Path, keys_dir: Path) -> tuple[Signer, int]:
+    """The public log's signer and size, once the site's existing log (if any) is known to open with it."""
+    signer = public_log_signer(keys_dir)
+    return signer, log_size(out, signer)
+
+
+def log_size(out: Path, signer: Signer) -> int:
+    try:
+        return PublicLog(out / LOG_DIR, signer).size
+    except PublicLogError as e:
+        raise PublishError(f"{out / LOG_DIR} cannot be extended: {e}; nothing was written") from e
+
+
+def published(out: Path, signer: Signer, files: dict[str, str], internal: tuple[int, bytes],
+              redacted: Iterable[str], now: datetime) -> dict[str, Published]:
+    """Log `files` (every file of the site, manifest.json included: path -> SHA-256) and
+    withdraw the ones an earlier run published that are gone now."""
+    return publish_site(out, signer, files, internal, redacted=redacted, withdraw_others=True, now=now)

@@ -21,6 +21,7 @@ import marsad
 from marsad import registry
 from marsad.core.publish import fields, manifest, names
 from marsad.core.publish.fields import COORDINATE_STEP
+from marsad.core.publog import verifier_files
 
 from . import words
 from .collect import Published
@@ -77,8 +78,9 @@ class Site:
         return sorted(self.files)
 
 
-def _common(page: str, lang: str, other: str, base_url: str | None) -> dict[str, Any]:
-    """What every page's frame needs: its language, links relative to itself, hreflang alternates."""
+def _common(page: str, lang: str, other: str, base_url: str | None, vkey: str) -> dict[str, Any]:
+    """What every page's frame needs: its language, links relative to itself, hreflang alternates,
+    its own site path and the public log's key (for the in-page verifier)."""
     root = names.relative(page, "")
     alternates = {lang: page, ("en" if lang == "ar" else "ar"): other}
     href = (lambda p: base_url + p) if base_url else (lambda p: names.relative(page, p))
@@ -88,7 +90,7 @@ def _common(page: str, lang: str, other: str, base_url: str | None) -> dict[str,
             "canonical": base_url + page if base_url else None,
             "index": names.relative(page, names.index_page(lang)),
             "methodology": names.relative(page, names.methodology_page(lang)),
-            "version": marsad.__version__}
+            "version": marsad.__version__, "self": page, "publog_key": vkey}
 
 
 def _incident_context(p: Published, page: str) -> dict[str, Any]:
@@ -157,9 +159,11 @@ def _data(published: list[Published], work: Path) -> tuple[dict[str, Path], date
 
 
 def build(published: list[Published], blobs, work: Path, base_url: str | None,
-          grade: str) -> dict[str, bytes | Path | Stored]:
-    """Every file of the site except the manifest, by site path. `blobs`: the store."""
+          grade: str, vkey: str) -> dict[str, bytes | Path | Stored]:
+    """Every file of the site except the manifest (and the public log's), by site path.
+    `blobs`: the store; `vkey`: the public log's verifier key, printed on every page."""
     files: dict[str, bytes | Path] = {site: STATIC / source for site, source in ASSETS.items()}
+    files.update(verifier_files())  # verify.py and assets/publog/: published and logged like any file
     files["assets/basemap.js"] = _basemap_script(work)
     data, _ = _data(published, work)
     files.update(data)
@@ -168,21 +172,22 @@ def build(published: list[Published], blobs, work: Path, base_url: str | None,
             files[m.path] = Stored(blobs, m.blob)
     for lang in names.LANGUAGES:
         with translation.override(lang):  # words made in Python too, not only in the templates
-            files.update(_pages(published, lang, base_url, grade))
-    files["index.html"] = _render("publish/root.html", {"lang": "en", "dir": "ltr"}, "en")
+            files.update(_pages(published, lang, base_url, grade, vkey))
+    files["index.html"] = _render("publish/root.html", {"lang": "en", "dir": "ltr", "publog_key": vkey}, "en")
     return files
 
 
-def _pages(published: list[Published], lang: str, base_url: str | None, grade: str) -> dict[str, bytes]:
+def _pages(published: list[Published], lang: str, base_url: str | None, grade: str,
+           vkey: str) -> dict[str, bytes]:
     """One language's pages: each incident, the index, the methodology."""
     files, other = {}, ("en" if lang == "ar" else "ar")
     for p in published:
         page = names.incident_page(p.code, lang)
-        context = _common(page, lang, names.incident_page(p.code, other), base_url) | _incident_context(p, page)
+        context = _common(page, lang, names.incident_page(p.code, other), base_url, vkey) | _incident_context(p, page)
         files[page] = _render("publish/incident.html", context, lang)
     page = names.index_page(lang)
     rows = [_index_row(p, lang) for p in published]
-    context = _common(page, lang, names.index_page(other), base_url) | {
+    context = _common(page, lang, names.index_page(other), base_url, vkey) | {
         "rows": rows, "minimum": words.grade_name(grade),
         "grades": [(g, words.grade_name(g)) for g in fields.grades_at_or_above(grade)],
         "types": sorted({r["type"] for r in rows if r["type"]}),
@@ -192,7 +197,7 @@ def _pages(published: list[Published], lang: str, base_url: str | None, grade: s
         "manifest": names.relative(page, manifest.MANIFEST)}
     files[page] = _render("publish/index.html", context, lang)
     page = names.methodology_page(lang)
-    context = _common(page, lang, names.methodology_page(other), base_url) | {
+    context = _common(page, lang, names.methodology_page(other), base_url, vkey) | {
         "grades": [(g, words.grade_name(g), words.grade_definition(g)) for g in fields.GRADE_RANK],
         "minimum": words.grade_name(grade), "precision": str(COORDINATE_STEP)}
     files[page] = _render("publish/methodology.html", context, lang)
