@@ -81,3 +81,21 @@ def test_suggestions_rank_by_copies_place_and_time_and_say_why(g):
     far_and_late = Evidence("f" * 64, times=[(datetime(2019, 6, 20, 12, 0), "capture metadata", 0.5)],
                             places=[(g.find("Damascus")[0].place, "named in the text as 'Damascus'", 0.9, False)])
     assert suggest(far_and_late, incidents, g) == []  # a new incident, most likely
+
+
+@pytest.mark.once
+@pytest.mark.parametrize("text, span", [("قصف على حي الخالدية بحمص", "الخالدية"),
+                                        ("Shelling on Khalidiyah neighbourhood in Homs", "Khalidiyah")])
+def test_a_shared_name_in_a_location_phrase_is_narrowed_by_the_parser(g, text, span):
+    """Five villages are called الخالدية; "neighbourhood ... in Homs" (the parser's descriptor and context) makes
+    it the quarter of Homs city, sure, with no namesakes left as alternatives."""
+    [m] = [m for m in find_places(text, g) if m.text == span]
+    assert g.admin(m.place, 2).name == "Homs" and m.confidence >= 0.75 and m.alternatives == ()
+    assert "location phrase" in m.reason and "neighbourhood" in m.reason
+
+
+@pytest.mark.once
+@pytest.mark.parametrize("text, span", [("قصف على الخالدية", "الخالدية"), ("Shelling on Khalidiyah in Homs", "Khalidiyah")])
+def test_a_shared_name_the_phrase_does_not_narrow_stays_uncertain(g, text, span):
+    [m] = [m for m in find_places(text, g) if m.text == span]
+    assert m.confidence < 0.75 and len(m.alternatives) >= 3 and "location phrase" not in m.reason

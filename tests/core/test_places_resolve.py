@@ -141,3 +141,65 @@ def test_areas_by_name_in_any_spelling_or_by_p_code(g):
         find_areas(g, "SY9999")
     with pytest.raises(AreaNotFound, match="no governorate"):
         find_areas(g, "Atlantis")
+
+
+@pytest.mark.once
+def test_latin_sound_folds_transliteration_variants():
+    from marsad.core.places.arabic import latin_plain, latin_sound
+
+    same = [("Habeet", "Habit"), ("Sakba", "Saqba"), ("Al-Khaldeeye", "Khaldiyeh"), ("Kafar Naya", "Kafarnaya"),
+            ("Mesraba", "Misraba"), ("Hmeira", "Hmera")]
+    for a, b in same:
+        assert latin_sound(latin_plain(a)) == latin_sound(latin_plain(b)), (a, b)
+    assert latin_sound(latin_plain("Sarmada")) != latin_sound(latin_plain("Saramda"))  # letters in another order
+    assert latin_sound(latin_plain("Sakhaba")) != latin_sound(latin_plain("Saqba"))  # kh is not k
+
+
+@pytest.mark.once
+@pytest.mark.parametrize("text, name", [("Sarmada", "Sarmada"), ("Sakba city", "Saqba"), ("town of Sarmada", "Sarmada"),
+                                        ("Kafarnaya", "Kafrnaya")])
+def test_a_latin_spelling_that_sounds_as_one_of_the_places_of_its_key_chooses_it(g, text, name):
+    r = one(g, text)
+    assert r.status == "resolved" and r.candidates[0].place.name == name and "spelled as written" in r.reason
+
+
+@pytest.mark.once
+@pytest.mark.parametrize("text", ["Khalidiyah", "الخالدية", "سرمدا", "Bosra"])
+def test_sounding_alike_does_not_choose_among_places_of_one_arabic_name_or_many_rivals(g, text):
+    """Five villages are called الخالدية: spelled alike or not, nothing narrows it; Arabic script is not
+    folded by sound; "Bosra" keys six places of several names, too many for spelling alone to choose."""
+    r = one(g, text)
+    assert "spelled as written" not in r.reason
+    if text != "سرمدا":
+        assert r.status == "ambiguous"
+
+
+@pytest.mark.once
+@pytest.mark.parametrize("text", ["the outskirts of Kafranbel, southern Idlib countryside",
+                                  "أطراف بلدة كفرنبل بريف ادلب الجنوبي"])
+def test_a_place_field_gives_the_place_near_which_with_its_precision_and_reason(g, text):
+    from marsad.core.places.resolve import choose_one
+
+    chosen = choose_one(resolve_text(text, g), g)
+    assert chosen.status == "resolved" and chosen.place.pcode == "C4068" and chosen.relation == "outskirts"
+    assert chosen.geo_precision == 2 and "outskirts" in chosen.why and "(place)" in chosen.why
+
+
+@pytest.mark.once
+@pytest.mark.parametrize("text, status", [("كفرنبل وسراقب", "list"), ("Kafranbel and Saraqib", "list"),
+                                          ("الخالدية", "ambiguous"), ("Khalidiyah", "ambiguous"),
+                                          ("قرية", "unresolved"), ("Atlantis", "unresolved"),
+                                          ("35.61, 36.56", "resolved"), ("٣٥٫٦١، ٣٦٫٥٦", "resolved")])
+def test_a_place_field_refuses_lists_and_says_when_a_name_is_shared_or_unknown(g, text, status):
+    from marsad.core.places.resolve import choose_one
+
+    chosen = choose_one(resolve_text(text, g), g)
+    assert chosen.status == status, chosen.why
+    if status == "list":
+        assert chosen.place is None and "names 2 places: Kafr Nobol" in chosen.why.replace("Kafr Nabl", "Kafr Nobol")
+    elif status == "ambiguous":
+        assert chosen.place is None and chosen.why.count(" key ") >= 2  # the candidates, to pick by key
+    elif status == "resolved":
+        assert chosen.place is None and chosen.point == pytest.approx((35.61, 36.56)) and chosen.geo_precision == 1
+    else:
+        assert chosen.place is None and chosen.point is None

@@ -459,3 +459,22 @@ def test_weak_suggestions_come_after_strong_ones_labelled_and_accepting_records_
                        ).status_code == 302
     link = world["first"].changes.filter(action="link").last()
     assert link.reason.startswith("accepted suggestion: weak: same time window, same kind of event (hospital)")
+
+
+def test_a_typed_place_is_read_as_documenters_write_it_and_a_list_is_refused(world):
+    """The form's place field goes through the location-string parser (issue 17): a relation and context
+    give the town near it (ACLED geo_precision 2) with the reason shown; several places are not saved."""
+    client = _as(world["editor"])
+    token = re.search(r'name="token" value="([^"]+)"', _text(client.get("/en/incidents/new/"))).group(1)
+    post = {"project": "idlib", "title": "Shelling on the outskirts", "event_date": "2019-05-08",
+            "time_precision": "1", "geo_precision": "1", "place": "",
+            "place_text": "the outskirts of Kafranbel, southern Idlib countryside", "role": "primary",
+            "reason": "first report", "token": token}
+    listed = client.post("/en/incidents/new/", post | {"place_text": "كفرنبل وسراقب"})
+    assert listed.status_code == 400 and "names 2 places: Kafranbel (resolved); Saraqib" in _text(listed)
+    assert not Incident.objects.filter(title="Shelling on the outskirts").exists()
+    response = client.post("/en/incidents/new/", post, follow=True)
+    incident = Incident.objects.get(title="Shelling on the outskirts")
+    assert incident.place.name == "Kafranbel" and incident.geo_precision == 2
+    assert incident.location_text == post["place_text"]  # kept as reported
+    assert "Place read as Kafranbel" in _text(response) and "outskirts" in _text(response)

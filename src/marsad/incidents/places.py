@@ -18,7 +18,16 @@ from marsad.core.places import arabic
 from marsad.core.places.gazetteer import FACILITY_KINDS, INNER_KINDS, PLACE, Candidate, Gazetteer, distance_km
 from marsad.core.places.gazetteer import Place as CorePlace
 from marsad.core.places.readers import Columns, Read, geonames_default, read_file
-from marsad.core.places.resolve import AreaNotFound, Resolution, Result, find_areas, resolve_text
+from marsad.core.places.resolve import (
+    AreaNotFound,
+    Choice,
+    Resolution,
+    Result,
+    choose_one,
+    find_areas,
+    precision_of,
+    resolve_text,
+)
 from marsad.custody import log
 
 from .models import Place
@@ -209,37 +218,22 @@ def describe(place: CorePlace) -> dict:
             "names": place.names}
 
 
-def choose(text: str, near: str | None = None) -> tuple[CorePlace | None, str]:
-    """The place a text names, only when one candidate clearly leads; otherwise
-    None and why (unknown, or ambiguous with the candidates named). Written as
-    documenters write places ("قرية X بريف إدلب", "X town in Y countryside"), the
-    location-string parser reads it first; a plain name goes on as before."""
+def choose_place(text: str, near: str | None = None) -> Choice:
+    """The place a place field's text names, read as documenters write places ("the outskirts of Kafranbel,
+    southern Idlib countryside", «قرية X بريف إدلب») by the location-string parser and `resolve_text`: a place
+    only when one answer clearly leads; a list of places, a shared name nothing narrows, or an unknown name
+    gives none and says why (the text is kept as reported)."""
+    text = " ".join((text or "").split())
+    if not text:
+        return Choice(text, "empty", "no place given")
     g = gazetteer()
-    if text in g.places:
-        return g.get(text), "by key"
-    parsed = find_text(text, near=near) if text.strip() else None
-    if parsed and len(parsed.places) == 1 and parsed.places[0].named is not None \
-            and parsed.places[0].named.name.strip() != text.strip():
-        r = parsed.places[0]
-        if r.status == "resolved" and r.candidates:
-            return r.candidates[0].place, f"{r.reason} ({r.precision})"
-        if r.status == "ambiguous":
-            names = "; ".join(f"{c.place.name} ({' < '.join(p.name for p in g.chain(c.place)[1:3])}) key {c.place.id}"
-                              for c in r.candidates[:4])
-            return None, f"{text!r} is ambiguous: {names}. Kept as text; give a key or --near to choose"
-    found = find(text, near, limit=5)
-    if not found:
-        return None, f"{text!r} is not in the gazetteer: kept as text, unresolved"
-    best = found[0]
-    rivals = [c for c in found[1:] if c.score >= best.score - 1 and not _related(g, best.place, c.place)]
-    if rivals and (best.distance_km is None or rivals[0].distance_km is None
-                   or abs(best.distance_km - rivals[0].distance_km) < 5):
-        names = "; ".join(f"{c.place.name} ({' < '.join(p.name for p in g.chain(c.place)[1:3])}) key {c.place.id}"
-                          for c in [best, *rivals][:4])
-        return None, f"{text!r} is ambiguous: {names}. Kept as text; give a key or --near to choose"
-    return best.place, best.reason
+    if text in g.places or Place.objects.filter(key=text).exists():
+        place = resolve(text)
+        return Choice(text, "resolved", "by key", place, precision_of(place))
+    return choose_one(find_text(text, near=near), g)
 
 
-def _related(g: Gazetteer, a: CorePlace, b: CorePlace) -> bool:
-    """A town and the admin area named after it are not rivals."""
-    return g.within(a, b) or g.within(b, a)
+def choose(text: str, near: str | None = None) -> tuple[CorePlace | None, str]:
+    """The place a text names and why, or None and why (see `choose_place`)."""
+    chosen = choose_place(text, near)
+    return chosen.place, chosen.why

@@ -109,6 +109,19 @@ def latin_plain(text: str) -> str:
     return "".join(_drop_articles(latin_words(text)))
 
 
+_SOUNDS = (("ee", "i"), ("oo", "u"), ("ou", "u"), ("q", "k"), ("e", "i"), ("o", "u"), ("y", "i"), ("w", "u"))
+
+
+def latin_sound(plain: str) -> str:
+    """A `latin_plain` name as it sounds, for comparing transliterations: Arabic has three vowels, so e/i and
+    o/u, ee/i, oo/ou/u are one; q and k one (Saqba, Sakba); a doubled letter or vowel one; a final -h after a
+    vowel (ta marbuta) dropped (Khaldeeye, Khalidiyeh)."""
+    word = plain[:-1] if len(plain) > 2 and plain.endswith("h") and plain[-2] in _VOWELS else plain
+    for a, b in _SOUNDS:
+        word = word.replace(a, b)
+    return re.sub(r"(.)\1+", r"\1", word)
+
+
 def keys(name: str) -> set[str]:
     """Every matching key of a name (a name in mixed script gives both kinds)."""
     out = set()

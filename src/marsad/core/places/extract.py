@@ -252,8 +252,55 @@ def find_places(text: str, g: Gazetteer, max_words: int = 4) -> list[PlaceMentio
         if len(arabic.latin_plain(span) or arabic.arabic_key(span)) <= 4:
             confidence -= 0.2  # short names collide with ordinary words
         confidence = min(confidence, confidence_cap)
-        out.append(PlaceMention(span, start, end, chosen, round(confidence, 2), reason + because, others))
+        mention = PlaceMention(span, start, end, chosen, round(confidence, 2), reason + because, others)
+        out.append(_read_as_phrase(g, view, mention, found) if others else mention)
     return out
+
+
+_DESCRIBE_EN = _SETTLEMENT_EN | {"the", "near", "outskirts", "vicinity", "neighbourhood", "district"}
+_DESCRIBE_AR = _SETTLEMENT_AR | {arabic.arabic_key(w) for w in ("قرب", "أطراف", "محيط", "بالقرب")}
+
+
+def _describes(word: str) -> bool:
+    """A word that describes the place named after it: a descriptor or a relation, not the report's words."""
+    if arabic.is_arabic(word):
+        return any(v == word and arabic.arabic_key(v) in _DESCRIBE_AR or arabic.arabic_key(v) in _DESCRIBE_AR
+                   for v in _variants(word))
+    return word.lower() in _DESCRIBE_EN
+
+
+_PHRASE_BREAK = re.compile(r"[.;!?؛\n()\[\]|«»\"]+")
+_SURE = 0.75  # a shared name the location phrase around it narrows to one place
+
+
+def _read_as_phrase(g: Gazetteer, view: str, mention: PlaceMention, found: list[Place]) -> PlaceMention:
+    """A shared name in a location phrase of the text ("Khalidiyeh neighbourhood in Homs", «الخالدية بحمص», "X
+    town in Idlib countryside"): the location-string parser reads the phrase around it (its descriptors,
+    relations and context, `core.places.resolve`), and the one place it resolves to is taken, the others
+    dropped. Left as it was when the phrase does not narrow it."""
+    from .resolve import parse_for, resolve_named
+
+    left = max((m.end() for m in _PHRASE_BREAK.finditer(view, 0, mention.start)), default=0)
+    right = next((m.start() for m in _PHRASE_BREAK.finditer(view, mention.end)), len(view))
+    start = mention.start
+    for word in reversed(list(_WORD.finditer(view, left, mention.start))):  # «حي الخالدية», "the village of X"
+        if word.end() + 2 < start or not _describes(word.group(0)):
+            break
+        start = word.start()
+    phrase = view[start:right][:300].strip(" ,:-–—،")
+    if not phrase or phrase == mention.text.strip():
+        return mention
+    wanted = arabic.keys(mention.text) | {k for v in _variants(mention.text) for k in arabic.keys(v)}
+    named = next((n for n in parse_for(phrase, g).places if arabic.keys(n.name) & wanted), None)
+    if named is None or not (named.contexts or named.kind):
+        return mention
+    r = resolve_named(named, g, [], None)
+    ids = {p.id for p in found}
+    if r.status != "resolved" or not r.candidates or r.candidates[0].place.id not in ids:
+        return mention
+    place = r.candidates[0].place
+    return replace(mention, place=place, confidence=max(mention.confidence, _SURE), alternatives=(),
+                   reason=f"the location phrase {phrase[:80]!r}: {r.reason}")
 
 
 def _key(span: str) -> str:

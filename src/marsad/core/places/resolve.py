@@ -44,6 +44,7 @@ KEY_SCORE = 95  # a name-key match scores 95-100; fuzzy ones below
 LATIN_KEY_ALIKE = 65  # a Latin key match spelled less alike than this (0-100), and than the best, is no match
 SPELLING_STEP = 15
 TYPO_ALIKE = 70  # a Latin name one letter off is taken as a typo when otherwise this alike (0-100)
+MAX_SOUNDING_RIVALS = 3  # more places than this of a like key: a common sound, spelling alone does not choose
 TYPO_SCORE, TYPO_UNSURE = 90.0, 89.0  # spellings this much less alike (0-100) than the closest are not rivals
 
 EXACT, SITE_P, PLACE_P, TOWN_OF, SUB_P, DIST_P, GOV_P = ("exact point", "site", "place", "neighbourhood→city",
@@ -73,6 +74,56 @@ class Result:
     @property
     def problems(self) -> list[str]:
         return self.parsed.problems
+
+
+@dataclass
+class Choice:
+    """What a place field's text comes to: one place (with its precision), a point written as coordinates, or
+    nothing, and why. `status`: resolved, ambiguous, list (several places: pick one), unresolved or empty."""
+    text: str
+    status: str
+    why: str
+    place: Place | None = None
+    precision: str = ""
+    point: tuple[float, float] | None = None
+    relation: str = ""
+
+    @property
+    def geo_precision(self) -> int:
+        """ACLED's geo_precision: 1 the town itself, 2 near it or a part of an area, 3 a whole region."""
+        if self.precision == GOV_P:
+            return 3
+        if self.precision in (DIST_P, SUB_P) or self.relation:
+            return 2
+        return 1
+
+
+def choose_one(result: Result, g: Gazetteer) -> Choice:
+    """The one place a field's text names, only when one answer clearly leads: a list of places, a shared name
+    nothing narrows, or an unknown name gives none and says why."""
+    text = result.text
+    found = result.places
+    if not found:
+        why = "; ".join(result.problems) or "no place name in it"
+        return Choice(text, "unresolved", f"{text[:80]!r}: {why}: kept as text, unresolved")
+    if len(found) > 1:
+        names = "; ".join(f"{r.candidates[0].place.name} ({r.status})" if r.candidates else f"{r.written} ({r.status})"
+                          for r in found[:6])
+        return Choice(text, "list", f"{text[:80]!r} names {len(found)} places: {names}. Pick one, or record an "
+                      "incident for each")
+    r = found[0]
+    if r.named is None and r.candidates:  # "35.61, 36.56": a point, not a gazetteer place
+        point = r.candidates[0].place
+        return Choice(text, "resolved", r.reason, None, r.precision, (point.lat, point.lon))
+    relation = (r.named.relation or "") if r.named else ""
+    if r.status == "resolved" and r.candidates:
+        return Choice(text, "resolved", f"{r.reason} ({r.precision})", r.candidates[0].place, r.precision,
+                      relation=relation)
+    if r.status == "ambiguous":
+        names = "; ".join(f"{c.place.name} ({_where(g, c.place)}) key {c.place.id}" for c in r.candidates[:4])
+        return Choice(text, "ambiguous", f"{text[:80]!r} is ambiguous: {names}. Kept as text; give a key or --near "
+                      "to choose")
+    return Choice(text, "unresolved", r.reason or f"{text[:80]!r} is not in the gazetteer: kept as text, unresolved")
 
 
 # OCHA admin-1 P-codes (COD-AB): a governorate can be given by its code.
@@ -114,10 +165,15 @@ def find_areas(g: Gazetteer, text: str) -> list[Place]:
     return [a for a in areas if a.level == areas[0].level]
 
 
+def parse_for(text: str, g: Gazetteer) -> Parsed:
+    """The location string taken apart, names checked against this gazetteer."""
+    return parse(text, known=lambda name: _known(g, name), is_area=lambda name: _is_area(g, name))
+
+
 def resolve_text(text: str, g: Gazetteer, within: list[Place] | tuple[Place, ...] = (),
                  near: Place | tuple[float, float] | None = None, limit: int = 5) -> Result:
     """Resolve every place a location string names (see the module docstring)."""
-    parsed = parse(text, known=lambda name: _known(g, name), is_area=lambda name: _is_area(g, name))
+    parsed = parse_for(text, g)
     result = Result(text, parsed)
     for lat, lon in parsed.coordinates:
         point = Place(id=f"point:{lat:.5f},{lon:.5f}", name=f"{lat:.5f}, {lon:.5f}", lat=lat, lon=lon, level=SITE)
@@ -198,6 +254,13 @@ def _narrow_by_context(g: Gazetteer, named: Named, found: list[Candidate], areas
     by_town = [c for c in narrowed if near_any(c, towns, CONTEXT_TOWN_KM)]
     if by_town and len(by_town) < len(narrowed):  # «حي الخالدية بحمص»: the one in the city, of those in the area
         narrowed = by_town
+    elif _inner(named) and len(narrowed) > 1:
+        # A quarter "in Homs" (governorate, district and sub-district of that name) is in the city: the one in
+        # the narrowest of the areas so named, not a namesake elsewhere in the governorate.
+        depth = {c.place.id: max((a.level for a in areas if _in_area(g, c.place, a)), default=0) for c in narrowed}
+        deepest = [c for c in narrowed if depth[c.place.id] == max(depth.values())]
+        if len(deepest) < len(narrowed):
+            narrowed = deepest
     label = " / ".join(dict.fromkeys(c.name for c in named.contexts))
     if narrowed:
         if len(narrowed) < len(found):
@@ -484,6 +547,12 @@ def _decide(g: Gazetteer, found: list[Candidate], near: Place | tuple[float, flo
             found.remove(chosen)
             found.insert(0, chosen)
             return "resolved", f"{chosen.reason}; the nearest of {len(groups)} places of that name"
+    chosen = _sounds_as_written(g, groups, name)
+    if chosen is not None:
+        found.remove(chosen)
+        found.insert(0, chosen)
+        return "resolved", (f"{chosen.reason}; spelled as written (as it sounds: {_sound_of(chosen.place, name)!r}), "
+                            f"unlike the {len(groups) - 1} other places of a like Latin key")
     # "Hama" is the city that names its district and governorate, not the villages called al-Hama.
     for widest in (DISTRICT, SUBDISTRICT):
         seats = [gr for gr in groups if any(_is_seat(g, c.place, widest) for c in gr)]
@@ -504,12 +573,39 @@ def _decide(g: Gazetteer, found: list[Candidate], near: Place | tuple[float, flo
     return "ambiguous", f"{len(groups)} places share this name and nothing narrows it: {names}"
 
 
+def _sound_of(place: Place, written: str) -> str:
+    """The place's Latin name that sounds as the written one (`arabic.latin_sound`), or ""."""
+    sound = arabic.latin_sound(arabic.latin_plain(written))
+    return next((n for n in place.all_names() if not arabic.is_arabic(n) and sound
+                 and arabic.latin_sound(arabic.latin_plain(n)) == sound), "")
+
+
+def _sounds_as_written(g: Gazetteer, groups: list[list[Candidate]], written: str) -> Candidate | None:
+    """Latin keys are coarse: "Sarmada" keys Sarmada (سرمدا) and Saramda (السرامدة), "Sakba" Saqba and
+    Sakhaba. The one place with a Latin name that sounds as written (e/i, o/u, q/k, doubled letters alike), when
+    no other place of its Arabic name is among the rivals; None otherwise (a name truly shared stays so)."""
+    if arabic.is_arabic(written) or not 2 <= len(groups) <= MAX_SOUNDING_RIVALS + 1:
+        return None
+    sounding = [(gr, c) for gr in groups for c in gr if _sound_of(c.place, written)]
+    if len({id(gr) for gr, _ in sounding}) != 1:
+        return None
+    group, chosen = sounding[0]
+    mine = _arabic_name(chosen.place)
+    others = {_arabic_name(c.place) for gr in groups if gr is not group for c in gr}
+    return chosen if mine and mine not in others else None
+
+
 def _arabic_name(place: Place) -> str:
     return arabic.arabic_key(place.name_ar) if place.name_ar else ""
 
 
 def _where(g: Gazetteer, place: Place) -> str:
     return " < ".join(p.name for p in g.chain(place)[1:3]) or "no area held"
+
+
+def precision_of(place: Place) -> str:
+    """The precision a held place gives: a facility or quarter its site, a town the place, an area its level."""
+    return _precision(place)
 
 
 def _precision(place: Place) -> str:

@@ -19,7 +19,6 @@ from marsad.incidents.service import RESTRICTED, Conflict, IncidentError
 from marsad.web.access import incident_for
 
 from . import display, grouping, once, placesearch
-from .placesearch import place_fields
 from .views import is_fragment
 from .forms import FIELDS, GROUPS, IncidentFields, role_choices, status_choices
 
@@ -155,12 +154,16 @@ def edit(request, code: str):
     seen = {f: request.POST.get(f"seen_{f}", current[f]) for f in form.fields if f in FIELDS}
     conflict = None
     if request.method == "POST" and form.is_valid():
+        typed = None
         if not form.cleaned_data.get("place") and form.cleaned_data["place_text"]:
-            form.cleaned_data.update(place_fields({}, form.cleaned_data["place_text"]))
+            place, typed = placesearch.place_choice({}, form.cleaned_data["place_text"])
+            form.cleaned_data.update(place)
         wanted = _wanted(form, seen, current)
         propose = wanted.get("grade") in service.NEEDS_APPROVAL and wanted.pop("grade")
         reason = form.cleaned_data["reason"].strip()
-        if (wanted or propose) and not reason:
+        if placesearch.place_refused(typed):
+            form.add_error(None, placesearch.place_refused(typed))
+        elif (wanted or propose) and not reason:
             form.add_error("reason", _("Say why: the reason is recorded with each change."))
         else:
             try:
@@ -181,6 +184,9 @@ def edit(request, code: str):
             else:
                 if wanted:
                     messages.success(request, _("Changes saved."))
+                note = placesearch.place_note(typed)
+                if note:
+                    messages.add_message(request, getattr(messages, note[0].upper()), note[1])
                 return redirect("incidents:detail", incident.code)
     chosen = placesearch.option_for(form["place"].value() or "")
     return render(request, "incidents/edit.html", {

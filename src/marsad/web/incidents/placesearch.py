@@ -85,13 +85,40 @@ def option_for(key: str) -> Option | None:
     return _option(g, place.id, "")
 
 
-def place_fields(fields: dict, text: str) -> dict:
-    """For a place typed but not picked from the list: the place only when one
-    candidate clearly leads (`places.choose`), and the text kept as reported."""
+def place_choice(fields: dict, text: str) -> tuple[dict, places.Choice | None]:
+    """For a place typed but not picked from the list: the fields it gives and how it was read
+    (`places.choose_place`: the location-string parser, so "the outskirts of Kafranbel, southern Idlib
+    countryside" is Kafranbel, near it). The place only when one answer clearly leads, a coordinate pair as
+    the point; the text is always kept as reported."""
     if fields.get("place") or not text.strip():
-        return {}
-    chosen, _why = places.choose(text.strip())
-    out = {"location_text": fields.get("location_text") or text.strip()}
-    if chosen is not None:
-        out["place"] = chosen.id
-    return out
+        return {}, None
+    chosen = places.choose_place(text.strip())
+    out: dict = {"location_text": fields.get("location_text") or text.strip()}
+    if chosen.place is not None:
+        out["place"] = chosen.place.id
+    elif chosen.point is not None:
+        out["latitude"], out["longitude"] = chosen.point
+    if (chosen.place is not None or chosen.point is not None) and chosen.geo_precision > 1:
+        out["geo_precision"] = chosen.geo_precision  # "near X", a district: not the town itself
+    return out, chosen
+
+
+def place_fields(fields: dict, text: str) -> dict:
+    return place_choice(fields, text)[0]
+
+
+def place_note(chosen: places.Choice | None) -> tuple[str, str] | None:
+    """(message level, text) telling the person how the typed place was read; None when nothing was typed."""
+    if chosen is None:
+        return None
+    if chosen.place is not None or chosen.point is not None:
+        name = chosen.place.name if chosen.place is not None else "%.5f, %.5f" % chosen.point
+        return "info", str(_("Place read as %(name)s: %(why)s")) % {"name": name, "why": chosen.why}
+    return "warning", str(_("Place kept as text: %(why)s")) % {"why": chosen.why}
+
+
+def place_refused(chosen: places.Choice | None) -> str:
+    """Why the typed place cannot be saved as it is (several places named), or ""."""
+    if chosen is None or chosen.status != "list":
+        return ""
+    return str(_("The place field names several places, so nothing was saved: %(why)s")) % {"why": chosen.why}

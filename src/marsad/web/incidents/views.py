@@ -153,9 +153,12 @@ def create(request):
             raise PermissionDenied  # a crafted POST: restricted fields need "edit_restricted" in that project
         shas, unknown = linkable_evidence(request, form.cleaned_data["evidence"])
         fields = {k: v for k, v in values.items() if v not in (None, "", False)}
-        fields |= placesearch.place_fields(fields, form.cleaned_data["place_text"])
+        place, typed = placesearch.place_choice(fields, form.cleaned_data["place_text"])
+        fields |= place
         since = once.issued(form.cleaned_data["token"])
-        if unknown:
+        if placesearch.place_refused(typed):
+            form.add_error(None, placesearch.place_refused(typed))
+        elif unknown:
             form.add_error("evidence", _("Not found among the evidence you may see: %(list)s")
                            % {"list": ", ".join(unknown[:5])})
         elif since is None:
@@ -170,6 +173,9 @@ def create(request):
             else:
                 if created:
                     messages.success(request, _("Incident %(code)s recorded.") % {"code": incident.code})
+                    note = placesearch.place_note(typed)
+                    if note:
+                        messages.add_message(request, getattr(messages, note[0].upper()), note[1])
                 return redirect("incidents:detail", incident.code)
     chosen = placesearch.option_for(form["place"].value() or "")
     return render(request, "incidents/create.html", {"form": form, "chosen_place": chosen},
