@@ -31,3 +31,18 @@ def test_an_unknown_place_in_set_is_a_message_not_a_crash(marsad):
     code = _create(marsad, "y")
     run = marsad.run("incidents", "set", code, "place=Unknown", check=1)
     assert "is not in the gazetteer" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_coordinates_given_as_the_place_are_the_point(marsad):
+    code = _create(marsad, "x", "--place", "35.61, 36.56")
+    fields = marsad.json("incidents", "show", code)["fields"]
+    assert (fields["latitude"], fields["longitude"], fields["place_key"]) == (35.61, 36.56, None)
+    assert fields["location_as_reported"] == "35.61, 36.56"
+
+
+def test_a_workspace_older_than_the_code_is_told_to_upgrade(marsad):
+    marsad.run("manage", "migrate", "custody", "0001", "--verbosity", "0")  # as before salted leaves
+    run = marsad.run("incidents", "create", "--title", "x", "--date", "2019-05-05", check=1)
+    assert "run `marsad init` to upgrade it" in run.stderr and "Traceback" not in run.stderr
+    marsad.run("init")
+    assert _create(marsad, "x").startswith("SYR")

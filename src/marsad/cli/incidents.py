@@ -41,16 +41,19 @@ def _project(name: str | None):
 
 def _place_fields(place: str | None, near: str | None, out: Console) -> dict[str, Any]:
     """Resolve --place; an unknown or ambiguous name is kept as text, never guessed."""
-    from marsad.incidents.places import choose
+    from marsad.incidents.places import choice_fields, choose_place
 
     if not place:
         return {}
-    chosen, why = choose(place, near)
-    if chosen is None:
-        out.print(f"[yellow]place unresolved[/]: {escape(why)}", soft_wrap=True)
-        return {"location_text": place}
-    out.print(f"place: {escape(chosen.name)} ({escape(chosen.id)}) — {escape(why)}", soft_wrap=True)
-    return {"location_text": place, "place": chosen.id}
+    chosen = choose_place(place, near)
+    if chosen.place is not None:
+        out.print(f"place: {escape(chosen.place.name)} ({escape(chosen.place.id)}) — {escape(chosen.why)}",
+                  soft_wrap=True)
+    elif chosen.point is not None:
+        out.print(f"place: the point {chosen.point[0]}, {chosen.point[1]} — {escape(chosen.why)}", soft_wrap=True)
+    else:
+        out.print(f"[yellow]place unresolved[/]: {escape(chosen.why)}", soft_wrap=True)
+    return choice_fields(chosen, place)
 
 
 @click.group("incidents")

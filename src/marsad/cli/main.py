@@ -23,4 +23,26 @@ for module in (init, ingest, watch, recheck, worker, status, inspect, matching, 
 
 
 def main() -> None:
-    cli()
+    try:
+        cli()
+    except Exception as e:
+        if _older_database(e):
+            raise SystemExit("marsad: this workspace's database is older than this Marsad: run `marsad init` to "
+                             "upgrade it (nothing is lost), then run the command again.") from None
+        raise
+
+
+def _older_database(error: Exception) -> bool:
+    """Whether a database error comes from migrations not yet applied (Marsad upgraded, workspace not)."""
+    from django.db import DatabaseError
+
+    if not isinstance(error, DatabaseError):
+        return False
+    try:
+        from django.db import connection
+        from django.db.migrations.executor import MigrationExecutor
+
+        executor = MigrationExecutor(connection)
+        return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+    except Exception:
+        return False

@@ -233,6 +233,19 @@ def choose_place(text: str, near: str | None = None) -> Choice:
     return choose_one(find_text(text, near=near), g)
 
 
+def choice_fields(chosen: Choice, text: str) -> dict:
+    """The incident fields a place field's reading gives: the text kept as reported, the place
+    (or a point written as coordinates), and ACLED's geo_precision when it is not the town itself."""
+    out: dict = {"location_text": text}
+    if chosen.place is not None:
+        out["place"] = chosen.place.id
+    elif chosen.point is not None:
+        out["latitude"], out["longitude"] = chosen.point
+    if (chosen.place is not None or chosen.point is not None) and chosen.geo_precision > 1:
+        out["geo_precision"] = chosen.geo_precision  # "near X", a district
+    return out
+
+
 def choose(text: str, near: str | None = None) -> tuple[CorePlace | None, str]:
     """The place a text names and why, or None and why (see `choose_place`)."""
     chosen = choose_place(text, near)

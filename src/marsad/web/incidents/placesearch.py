@@ -93,14 +93,7 @@ def place_choice(fields: dict, text: str) -> tuple[dict, places.Choice | None]:
     if fields.get("place") or not text.strip():
         return {}, None
     chosen = places.choose_place(text.strip())
-    out: dict = {"location_text": fields.get("location_text") or text.strip()}
-    if chosen.place is not None:
-        out["place"] = chosen.place.id
-    elif chosen.point is not None:
-        out["latitude"], out["longitude"] = chosen.point
-    if (chosen.place is not None or chosen.point is not None) and chosen.geo_precision > 1:
-        out["geo_precision"] = chosen.geo_precision  # "near X", a district: not the town itself
-    return out, chosen
+    return places.choice_fields(chosen, fields.get("location_text") or text.strip()), chosen
 
 
 def place_fields(fields: dict, text: str) -> dict:
