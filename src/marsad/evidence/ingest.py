@@ -60,7 +60,11 @@ def ingest_sighting(sighting: Sighting, actor: str, blob_store: LocalStore, proj
         return stored
     # Another ingest may record the same item or sighting between our check and our
     # insert (PostgreSQL); a retry sees its rows.
-    return _record_one(*stored, actor, blob_store, project)
+    try:
+        return _record_one(*stored, actor, blob_store, project)
+    finally:
+        if stored[1].repair_from and hasattr(blob_store, "discard"):
+            blob_store.discard(stored[1])
 
 
 def _record(sighting: Sighting, blob, actor: str, blob_store: LocalStore, project: int | None) -> Outcome:
@@ -95,11 +99,13 @@ def _record(sighting: Sighting, blob, actor: str, blob_store: LocalStore, projec
             _queue_analysis(item, analyse_item)
         elif item.blake2b != blob.blake2b:
             raise StoreError(f"{blob.sha256}: BLAKE2b differs from the one recorded at ingest")
+        repaired = _repair(item, blob, blob_store, actor) if status is Status.KNOWN else None
+        notice = _with_repair(sighting.notice, repaired)
         project = project or access.default_project().pk  # ingest_stream resolves it once per run
         access.hold(project, [item])
         key = sighting.key(blob.sha256)
         if Capture.objects.filter(sighting_key=key).exists():
-            return Outcome(sighting.display_path, Status.SEEN, blob.sha256, item.kind, sighting.notice)
+            return Outcome(sighting.display_path, Status.SEEN, blob.sha256, item.kind, notice)
         capture = _capture(sighting, item, key, actor, project)
         entry = log.record(
             "capture",
@@ -112,7 +118,33 @@ def _record(sighting: Sighting, blob, actor: str, blob_store: LocalStore, projec
         )
         capture.log_index = entry.index
         capture.save()
-    return Outcome(sighting.display_path, status, blob.sha256, item.kind, sighting.notice)
+    return Outcome(sighting.display_path, status, blob.sha256, item.kind, notice)
+
+
+def _repair(item: Item, blob, blob_store: LocalStore, actor: str) -> str | None:
+    """Where the store's copy of a recorded item had changed or gone and this sighting holds
+    its bytes, put them back (verified against the digests recorded at ingest) and record
+    a "repair" event; what was wrong, or None when nothing was. Inside the ingest's
+    transaction, after the log is locked."""
+    if blob.created:
+        was = "missing"  # the store had no blob: this sighting's bytes were linked in afresh
+    elif blob.repair_from and getattr(blob_store, "repair", None) and \
+            blob_store.repair(blob, item.sha256, item.blake2b):
+        was = "changed"
+    else:
+        return None
+    log.record("repair", item=item.sha256, actor=actor,
+               inputs=[{"sha256": blob.sha256, "blake2b": blob.blake2b, "size": blob.size}],
+               outputs=[{"sha256": item.sha256, "was": was}])
+    logger.warning("repaired the stored copy of %s (it was %s) from a new copy", item.sha256, was)
+    return was
+
+
+def _with_repair(notice: str, repaired: str | None) -> str:
+    if not repaired:
+        return notice
+    said = f"the stored copy was {repaired}: repaired from this file (verified, recorded)"
+    return f"{notice}; {said}" if notice else said
 
 
 def _queue_analysis(item: Item, task) -> None:
@@ -254,9 +286,14 @@ def _record_stored(stored: list, actor: str, blob_store: LocalStore, project: in
     this one (PostgreSQL), the batch is rolled back and recorded one sighting at a time."""
     pairs = [entry for entry in stored if not isinstance(entry, Outcome)]
     try:
-        recorded = iter(_record_batch(pairs, actor, blob_store, project))
-    except IntegrityError:
-        recorded = iter([_record_one(sighting, blob, actor, blob_store, project) for sighting, blob in pairs])
+        try:
+            recorded = iter(_record_batch(pairs, actor, blob_store, project))
+        except IntegrityError:
+            recorded = iter([_record_one(sighting, blob, actor, blob_store, project) for sighting, blob in pairs])
+    finally:
+        for _, blob in pairs:  # copies kept for a repair not needed (a repair moves its copy)
+            if blob.repair_from and hasattr(blob_store, "discard"):
+                blob_store.discard(blob)
     return [entry if isinstance(entry, Outcome) else next(recorded) for entry in stored]
 
 
@@ -287,6 +324,10 @@ def _record_batch(pairs: list, actor: str, blob_store: LocalStore, project: int)
             known = items.get(blob.sha256)
             if known is not None and known.blake2b != blob.blake2b:
                 raise StoreError(f"{blob.sha256}: BLAKE2b differs from the one recorded at ingest")
+        repaired = {}
+        for _, blob in pairs:
+            if blob.sha256 in items and blob.sha256 not in repaired:
+                repaired[blob.sha256] = _repair(items[blob.sha256], blob, blob_store, actor)
         now = timezone.now()
         new: dict[str, Item] = {}
         for _, blob in pairs:
@@ -300,10 +341,10 @@ def _record_batch(pairs: list, actor: str, blob_store: LocalStore, project: int)
                                                   "mime": i.mime}]) for sha, i in new.items()])
         for item, entry in zip(new.values(), entries):
             item.log_index = entry.index
-        Item.objects.bulk_create(list(new.values()))  # primary keys set (RETURNING, on both databases)
-        for item in new.values():
+            # The task is a row of this same transaction (the database task backend): no worker
+            # sees it before the item exists.
             item.analysis_task = str(analyse_item.enqueue(item.sha256).id)
-        Item.objects.bulk_update(list(new.values()), ["analysis_task"])
+        Item.objects.bulk_create(list(new.values()))  # primary keys set (RETURNING, on both databases)
         items |= new
         index.add_created(list(new.values()))
         access.hold(project, [items[blob.sha256] for _, blob in pairs])
@@ -314,13 +355,14 @@ def _record_batch(pairs: list, actor: str, blob_store: LocalStore, project: int)
         made = set()
         for (sighting, blob), key in zip(pairs, keys):
             item = items[blob.sha256]
+            notice = _with_repair(sighting.notice, repaired.pop(blob.sha256, None))
             if key in seen:
-                outcomes.append(Outcome(sighting.display_path, Status.SEEN, blob.sha256, item.kind, sighting.notice))
+                outcomes.append(Outcome(sighting.display_path, Status.SEEN, blob.sha256, item.kind, notice))
                 continue
             seen.add(key)
             status = Status.NEW if blob.sha256 in new and blob.sha256 not in made else Status.KNOWN
             made.add(blob.sha256)
-            outcomes.append(Outcome(sighting.display_path, status, blob.sha256, item.kind, sighting.notice))
+            outcomes.append(Outcome(sighting.display_path, status, blob.sha256, item.kind, notice))
             captures.append(_capture(sighting, item, key, actor, project))
         entries = log.append([log.event("capture", item=c.item.sha256, actor=actor, time=c.ingested_at,
                                         inputs=[{"sha256": c.item.sha256}], outputs=[{"sighting": c.sighting_key}],
