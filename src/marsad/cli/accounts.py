@@ -8,12 +8,12 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from marsad.access.roles import Role
 
 from .context import home_option, setup_django
+from .safe_text import CliError, shown_markup
 
 
 @click.group("project")
@@ -34,7 +34,7 @@ def project_add(name: str, slug: str | None) -> None:
     try:
         project = add_project(name, slug, actor=log.actor_id())
     except AccessError as e:
-        raise click.ClickException(str(e)) from e
+        raise CliError(str(e)) from e
     log.sign_checkpoint()
     click.echo(project.slug)
 
@@ -74,7 +74,7 @@ def user_add(name: str, role: str, project: str | None, password_file: Path | No
             user = add_user(name, password, actor=actor)
         set_role(user, target, role, actor=actor)
     except AccessError as e:
-        raise click.ClickException(str(e)) from e
+        raise CliError(str(e)) from e
     log.sign_checkpoint()
     click.echo(f"{name}: {role} in {target.slug}")
     if made_password:
@@ -102,7 +102,7 @@ def user_list(as_json: bool) -> None:
     for col in ("username", "roles", "2FA", "last login"):
         table.add_column(col)
     for r in rows:
-        table.add_row(escape(r["username"]), escape(", ".join(f"{p}: {role}" for p, role in r["roles"].items())),
+        table.add_row(shown_markup(r["username"]), shown_markup(", ".join(f"{p}: {role}" for p, role in r["roles"].items())),
                       "yes" if r["two_factor"] else "no", r["last_login"] or "never")
     Console().print(table)
 

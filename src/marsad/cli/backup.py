@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.markup import escape
 
 from .context import EXIT_FAILURES, home_option, setup_django, workspace
+from .safe_text import CliError, shown_markup
 
 
 @click.command("backup")
@@ -25,11 +25,11 @@ def backup_command(dest: str, jobs: int) -> None:
     try:
         report = make_backup(ws.home, store(), Path(dest), conf.get("database_url"), jobs)
     except BackupError as e:
-        raise click.ClickException(str(e)) from e
+        raise CliError(str(e)) from e
     out = Console(highlight=False)
     for sha, what in report.problems:
-        out.print(f"[red]PROBLEM[/] {sha}: {escape(what)} (not in the backup; see `marsad fixity`)")
-    out.print(f"Backup {report.snapshot.name} in {escape(str(Path(dest).resolve()))}: database, {report.files} "
+        out.print(f"[red]PROBLEM[/] {sha}: {shown_markup(what)} (not in the backup; see `marsad fixity`)")
+    out.print(f"Backup {report.snapshot.name} in {shown_markup(str(Path(dest).resolve()))}: database, {report.files} "
               f"files, {report.blobs} blobs ({report.copied} new), {len(report.problems)} problem(s)")
     if report.problems:
         raise SystemExit(EXIT_FAILURES)
@@ -48,18 +48,18 @@ def restore_command(dest: str, snapshot: str | None) -> None:
     try:
         report = restore_backup(Path(dest), home, snapshot, conf.get("database_url"))
     except BackupError as e:
-        raise click.ClickException(str(e)) from e
+        raise CliError(str(e)) from e
     out = Console(highlight=False)
     for problem in report.problems:
-        out.print(f"[red]PROBLEM[/] {escape(problem)}")
+        out.print(f"[red]PROBLEM[/] {shown_markup(problem)}")
     if report.problems:
-        out.print(f"[red bold]FAILED[/]: {len(report.problems)} problem(s); nothing was restored into {escape(str(home))}")
+        out.print(f"[red bold]FAILED[/]: {len(report.problems)} problem(s); nothing was restored into {shown_markup(str(home))}")
         raise SystemExit(EXIT_FAILURES)
     setup_django()
     from marsad.matching.service import rebuild_index
 
     hashes = rebuild_index()  # the index is not in the backup: the database holds every hash
-    out.print(f"Restored snapshot {report.snapshot} into {escape(str(home))}: {report.database} database, "
+    out.print(f"Restored snapshot {report.snapshot} into {shown_markup(str(home))}: {report.database} database, "
               f"{report.files} files, {report.blobs} blobs checked, {hashes} hashes indexed. "
               "Check it with `marsad log verify` and `marsad fixity`.")
 

@@ -12,6 +12,9 @@ import click
 
 from marsad.core.workspace import Workspace, WorkspaceNotFound
 
+from .safe_text import CliError
+
+
 EXIT_FAILURES = 1  # the command ran, but something failed (named in its output)
 EXIT_USAGE = 2
 
@@ -43,7 +46,7 @@ def workspace() -> Workspace:
 def setup_django(require_workspace: bool = True) -> Workspace:
     ws = workspace()
     if require_workspace and not ws.exists():
-        raise click.ClickException(str(WorkspaceNotFound(ws.home)))
+        raise CliError(str(WorkspaceNotFound(ws.home)))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marsad.web.settings")
     import django
 

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.markup import escape
 
 from .context import EXIT_FAILURES, home_option, setup_django
+from .safe_text import CliError, shown, shown_markup
 
 
 @click.command("fixity")
 @home_option
-@click.option("--sample", type=int, default=None, help="Check a random sample of N blobs instead of all.")
+@click.option("--sample", type=click.IntRange(min=1), default=None, help="Check a random sample of N blobs instead of all.")
 def fixity_command(sample: int | None) -> None:
     """Re-hash stored files and record the result in the custody log."""
     setup_django()
@@ -23,12 +23,13 @@ def fixity_command(sample: int | None) -> None:
     report = check_fixity(store(), sample)
     out = Console(highlight=False)
     for sha, what, label in report.problems:
-        out.print(f"[red]{what.upper()}[/] {sha} ({escape(label)})")
+        out.print(f"[red]{what.upper()}[/] {sha} ({shown_markup(label)})")
     for sha in report.orphans:
         out.print(f"[yellow]ORPHAN[/] {sha}: in the store but not in the database (re-ingest to adopt it)")
     out.print(f"{report.checked} files checked, {len(report.problems)} problem(s), {len(report.orphans)} orphan(s); "
               f"recorded as event #{report.log_index} (results root {report.root[:16]}…)")
     if report.problems:
+        out.print("Ingest the original of a changed or missing file again to repair it (verified, recorded).")
         raise SystemExit(EXIT_FAILURES)
 
 
@@ -52,18 +53,24 @@ def bundle_command(shas: tuple[str, ...], output: str, include_restricted: bool,
     from marsad.custody.bundle import BundleError, export_bundle
     from marsad.evidence.views import ItemNotFound, find_item
 
+    where = Path(output).absolute().parent
+    if not where.is_dir():
+        raise CliError(f"{output}: not written: the folder {where} does not exist")
     try:
         full = [find_item(s).sha256 for s in shas]
         result = export_bundle(full, Path(output), include_restricted, include_identifying)
     except (ItemNotFound, BundleError) as e:
-        raise click.ClickException(str(e)) from e
-    click.echo(f"Bundle of {result['items']} item(s) and {result['events']} events written to {result['output']}")
+        raise CliError(str(e)) from e
+    except OSError as e:  # a name too long for this file system, a full disk, no permission
+        raise CliError(f"{output}: not written: {e.strerror or e}") from e
+    click.echo(f"Bundle of {result['items']} item(s) and {result['events']} events written to "
+               f"{shown(result['output'])}")
     for sha, tags in result["withheld"].items():
         click.echo(f"original withheld {sha}: it carries {', '.join(tags)} (add "
                    "--include-originals-with-identifying-tags to include it)")
     for sha, tags in result["included_with_identifying_tags"].items():
         click.echo(f"original included as asked {sha}: it carries {', '.join(tags)}")
-    click.echo(f"Check it with: python3 -I verify.py {result['output']} --key log.vkey  (verify.py is inside "
+    click.echo(f"Check it with: python3 -I verify.py {shown(result['output'])} --key log.vkey  (verify.py is inside "
                f"the bundle; the signing key is {result['key_fingerprint']})")
 
 

@@ -8,11 +8,11 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from .context import home_option, setup_django
 from .fixity import export_group
+from .safe_text import CliError, shown, shown_markup
 
 
 def _pairs(values: tuple[str, ...]) -> dict[str, str]:
@@ -26,7 +26,7 @@ def _pairs(values: tuple[str, ...]) -> dict[str, str]:
 
 
 def _fail(e: Exception) -> click.ClickException:
-    return click.ClickException(str(e))
+    return CliError(str(e))
 
 
 def _project(name: str | None):
@@ -47,12 +47,12 @@ def _place_fields(place: str | None, near: str | None, out: Console) -> dict[str
         return {}
     chosen = choose_place(place, near)
     if chosen.place is not None:
-        out.print(f"place: {escape(chosen.place.name)} ({escape(chosen.place.id)}) — {escape(chosen.why)}",
+        out.print(f"place: {shown_markup(chosen.place.name)} ({shown_markup(chosen.place.id)}) — {shown_markup(chosen.why)}",
                   soft_wrap=True)
     elif chosen.point is not None:
-        out.print(f"place: the point {chosen.point[0]}, {chosen.point[1]} — {escape(chosen.why)}", soft_wrap=True)
+        out.print(f"place: the point {chosen.point[0]}, {chosen.point[1]} — {shown_markup(chosen.why)}", soft_wrap=True)
     else:
-        out.print(f"[yellow]place unresolved[/]: {escape(chosen.why)}", soft_wrap=True)
+        out.print(f"[yellow]place unresolved[/]: {shown_markup(chosen.why)}", soft_wrap=True)
     return choice_fields(chosen, place)
 
 
@@ -205,8 +205,9 @@ def list_command(as_json: bool, show_all: bool, project: str | None) -> None:
     for col in ("code", "date", "place", "type", "grade", "items", "title"):
         table.add_column(col, overflow="fold")
     for r in rows:
-        table.add_row(r["code"], r["date"] or "", escape(r["place"] or f"({r['location_text']}, unresolved)"),
-                      r["sub_event_type"], r["grade"], str(r["items"]), escape(r["title"]))
+        table.add_row(*(shown_markup(cell, one_line=True) for cell in (
+            r["code"], r["date"] or "", r["place"] or f"({r['location_text']}, unresolved)",
+            r["sub_event_type"], r["grade"], str(r["items"]), r["title"])))
     Console().print(table)
 
 
@@ -237,14 +238,14 @@ def show_command(code: str, as_json: bool) -> None:
     out = Console(highlight=False)
     for key, value in detail["fields"].items():
         if value not in (None, ""):
-            out.print(f"  {key}: {escape(str(value))}")
+            out.print(f"  {key}: {shown_markup(str(value))}")
     out.print("[bold]Evidence[/]")
     for i in detail["items"]:
-        out.print(f"  {i['sha256'][:16]} {i['kind']} ({i['role']})")
+        out.print(f"  {i['sha256'][:16]} {shown_markup(i['kind'])} ({shown_markup(i['role'])})")
     out.print("[bold]History[/]")
     for c in detail["history"]:
-        out.print(f"  #{c['log_index']} {c['at'][:19]} {c['action']} {c['field']} → {escape(json.dumps(c['new'], ensure_ascii=False))}"
-                  f"{'  — ' + escape(c['reason']) if c['reason'] else ''}", soft_wrap=True)
+        out.print(f"  #{c['log_index']} {c['at'][:19]} {shown_markup(c['action'])} {shown_markup(c['field'])} → {shown_markup(json.dumps(c['new'], ensure_ascii=False))}"
+                  f"{'  — ' + shown_markup(c['reason']) if c['reason'] else ''}", soft_wrap=True)
 
 
 @incidents_group.command("suggest")
@@ -269,14 +270,14 @@ def suggest_command(sha256: str, as_json: bool) -> None:
     # What was read, so a person can see what the suggestions rest on (GPS said to be present, never shown).
     out = Console(highlight=False)
     for place, whence, confidence, area in ev.places:
-        out.print(f"  place: {escape(place.name)} / {escape(place.name_ar or '')} — {escape(whence)} "
+        out.print(f"  place: {shown_markup(place.name)} / {shown_markup(place.name_ar or '')} — {shown_markup(whence)} "
                   f"(confidence {confidence:.1f}{', an area' if area else ''})", soft_wrap=True)
     for moment, whence, slack in ev.times:
-        out.print(f"  time: {moment:%Y-%m-%d %H:%M} ±{slack:g} h — {escape(whence)}", soft_wrap=True)
+        out.print(f"  time: {moment:%Y-%m-%d %H:%M} ±{slack:g} h — {shown_markup(whence)}", soft_wrap=True)
     if ev.gps:
         out.print("  position: the file's GPS (restricted; not shown)")
     for sha, how in list(ev.copies.items())[:5]:
-        out.print(f"  copy: {sha[:12]} ({escape(how)})")
+        out.print(f"  copy: {sha[:12]} ({shown_markup(how)})")
     if ev.kinds:
         out.print(f"  kind of event: {', '.join(sorted(ev.kinds))}")
     strong = [r for r in rows if r["tier"] == "strong"]
@@ -284,11 +285,11 @@ def suggest_command(sha256: str, as_json: bool) -> None:
     if not strong:
         click.echo("No incident fits: it may be a new one (`marsad incidents create`).")
     for r in strong:
-        click.echo(f"{r['incident']}  {r['score']:.2f}  {r['why']}")
+        click.echo(f"{r['incident']}  {r['score']:.2f}  {shown(r['why'])}")
     if weak:
         click.echo("Weak (same time window and kind of event, no place named; check before accepting):")
         for r in weak:
-            click.echo(f"  {r['incident']}  {r['score']:.2f}  {r['why']}")
+            click.echo(f"  {r['incident']}  {r['score']:.2f}  {shown(r['why'])}")
 
 
 @incidents_group.command("accept")
@@ -336,17 +337,22 @@ def export_incidents_command(fmt: str, output: Path, grades: tuple[str, ...], pr
 
     exporters = registry.exporters()
     if fmt not in exporters:
-        raise click.ClickException(f"unknown format {fmt!r}; known: {', '.join(sorted(exporters))}")
+        raise CliError(f"unknown format {fmt!r}; known: {', '.join(sorted(exporters))}")
     from marsad.incidents.models import Incident
 
     scope = Incident.objects.filter(project=_project(project)) if project else None
     table = rows(list(grades) or None, scope)
-    exporters[fmt].write(COLUMNS, table, output)
+    if not output.absolute().parent.is_dir():
+        raise CliError(f"{output}: not written: the folder {output.absolute().parent} does not exist")
+    try:
+        exporters[fmt].write(COLUMNS, table, output)
+    except OSError as e:  # no permission, a full disk, a name too long
+        raise CliError(f"{output}: not written: {e.strerror or e}") from e
     with transaction.atomic():
         log.record("export", outputs=[{"format": fmt, "incidents": len(table),
                                        "sha256": hashlib.sha256(output.read_bytes()).hexdigest()}])
     log.sign_checkpoint()
-    click.echo(f"{len(table)} incidents written to {output} ({fmt})")
+    click.echo(f"{len(table)} incidents written to {shown(output)} ({fmt})")
 
 
 COMMANDS = [incidents_group]

@@ -7,13 +7,13 @@ from collections import Counter
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from marsad import conf
 
 from .context import EXIT_FAILURES, home_option, setup_django
+from .safe_text import CliError, shown_markup
 from .worker import start_workers
 
 console = Console(stderr=True)
@@ -88,7 +88,7 @@ def ingest_command(locators: tuple[str, ...], as_kind: str | None, wait: bool, a
         try:
             chosen.append((locator, source_for(locator, as_kind)))
         except PluginError as e:
-            raise click.ClickException(str(e)) from e
+            raise CliError(str(e)) from e
 
     # Outcomes are counted as they come rather than kept: a large export streams through.
     actor = log.actor_id()
@@ -102,7 +102,7 @@ def ingest_command(locators: tuple[str, ...], as_kind: str | None, wait: bool, a
     with _progress() as bar:
         job = bar.add_task("Preserving", total=None)
         for locator, source in chosen:
-            console.print(f"[bold]{escape(locator)}[/]: reading as {source.name}")
+            console.print(f"[bold]{shown_markup(locator, one_line=True)}[/]: reading as {source.name}")
             try:
                 for o in ingest_stream(source.sightings(locator), actor):
                     counts[o.status.value] += 1
@@ -118,10 +118,10 @@ def ingest_command(locators: tuple[str, ...], as_kind: str | None, wait: bool, a
                     if as_json:
                         as_records.append(o.__dict__ | {"status": o.status.value})
             except SourceError as e:
-                console.print(f"[red]{escape(locator)}[/]: {escape(str(e))}", highlight=False, soft_wrap=True)
+                console.print(f"[red]{shown_markup(locator, one_line=True)}[/]: {shown_markup(str(e))}", highlight=False, soft_wrap=True)
                 refused.append(locator)
             for folder in getattr(source, "skipped", ()):
-                console.print(f"[yellow]skipped[/] {escape(folder)}: a Marsad workspace (keys, database, store) "
+                console.print(f"[yellow]skipped[/] {shown_markup(folder, one_line=True)}: a Marsad workspace (keys, database, store) "
                               "is never ingested as evidence", highlight=False, soft_wrap=True)
     to_analyse = new | set(requeue_stalled())
     finished = wait_for_analysis(to_analyse, conf.get("workers")) if wait else True
@@ -140,11 +140,11 @@ def ingest_command(locators: tuple[str, ...], as_kind: str | None, wait: bool, a
     out = Console()
     out.print(summary_table(counts, analysis_failures))
     for display_path, reason in failed:
-        out.print(f"[red]failed[/] {escape(display_path)}: {escape(reason)}", highlight=False, soft_wrap=True)
+        out.print(f"[red]failed[/] {shown_markup(display_path, one_line=True)}: {shown_markup(reason)}", highlight=False, soft_wrap=True)
     for display_path, note in notes:
-        out.print(f"[cyan]note[/] {escape(display_path)}: {escape(note)}", highlight=False, soft_wrap=True)
+        out.print(f"[cyan]note[/] {shown_markup(display_path, one_line=True)}: {shown_markup(note)}", highlight=False, soft_wrap=True)
     for sha, reason in analysis_failures:
-        out.print(f"[yellow]analysis failed[/] {sha[:16]}: {escape(reason)}", highlight=False, soft_wrap=True)
+        out.print(f"[yellow]analysis failed[/] {sha[:16]}: {shown_markup(reason)}", highlight=False, soft_wrap=True)
     if not wait:
         out.print(f"{counts.get('new', 0)} analysis tasks queued; run `marsad worker` to process them.")
     elif not finished:
@@ -152,7 +152,7 @@ def ingest_command(locators: tuple[str, ...], as_kind: str | None, wait: bool, a
                   "it stays queued: run `marsad worker` and see its errors.")
     out.print(f"Custody log: {checkpoint.size} events, checkpoint signed ({ws.home / 'log'})")
     if refused:
-        out.print(f"[red]not read[/]: {escape(', '.join(refused))} (see the reasons above)", highlight=False)
+        out.print(f"[red]not read[/]: {shown_markup(', '.join(refused))} (see the reasons above)", highlight=False)
     if counts.get("failed") or analysis_failures or not finished or refused:
         raise SystemExit(EXIT_FAILURES)
 

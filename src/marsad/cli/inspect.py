@@ -7,12 +7,12 @@ from datetime import datetime, timezone
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from marsad.core.mediatype import MediaKind
 
 from .context import home_option, setup_django
+from .safe_text import CliError, shown_markup
 
 
 def _human_size(n: int) -> str:
@@ -52,8 +52,9 @@ def items_command(as_json: bool, kind: str | None, since: str | None, gone: bool
     for col in ("sha256", "kind", "size", "mime", "seen", "captured at", "analysis"):
         table.add_column(col, no_wrap=col in ("sha256", "captured at"))
     for r in rows:
-        table.add_row(r["sha256"][:12], r["kind"], _human_size(r["size"]), r["mime"], str(r["captures"]),
-                      (r["captured_at"] or "")[:19].replace("T", " "), r["analysis"])
+        table.add_row(*(shown_markup(cell, one_line=True) for cell in (
+            r["sha256"][:12], r["kind"], _human_size(r["size"]), r["mime"], str(r["captures"]),
+            (r["captured_at"] or "")[:19].replace("T", " "), r["analysis"])))
     Console().print(table)
 
 
@@ -69,27 +70,28 @@ def show_command(sha256: str, as_json: bool) -> None:
     try:
         detail = item_detail(find_item(sha256))
     except ItemNotFound as e:
-        raise click.ClickException(str(e)) from e
+        raise CliError(str(e)) from e
     if as_json:
         click.echo(json.dumps(detail, ensure_ascii=False, indent=1, default=str))
         return
     out = Console(highlight=False)
-    out.print(f"[bold]{detail['sha256']}[/]  {detail['kind']}  {detail['mime']}  {_human_size(detail['size'])}")
+    out.print(f"[bold]{detail['sha256']}[/]  {shown_markup(detail['kind'])}  {shown_markup(detail['mime'])}  "
+              f"{_human_size(detail['size'])}")
     for key in ("captured_at", "captured_at_source", "gps", "device", "width", "height", "duration_s", "codec",
                 "analysis"):
         if detail[key] not in (None, ""):
-            out.print(f"  {key}: {escape(str(detail[key]))}")
+            out.print(f"  {key}: {shown_markup(str(detail[key]))}")
     for err in detail["analysis_errors"]:
-        out.print(f"  [yellow]{err['step']} failed[/]: {escape(err['reason'])}")
+        out.print(f"  [yellow]{err['step']} failed[/]: {shown_markup(err['reason'])}")
     out.print(f"[bold]Captures[/] ({len(detail['captures'])})")
     for c in detail["captures"]:
-        out.print(f"  {c['ingested_at']}  {c['source_kind']}  {escape(c['original_path'])}")
+        out.print(f"  {c['ingested_at']}  {c['source_kind']}  {shown_markup(c['original_path'], one_line=True)}")
     out.print("[bold]Derived files[/]")
     for d in detail["derivatives"]:
-        out.print(f"  {d['role']}: {d['sha256']} ({_human_size(d['size'])})")
+        out.print(f"  {shown_markup(d['role'])}: {d['sha256']} ({_human_size(d['size'])})")
     out.print("[bold]Custody events[/]")
     for e in detail["events"]:
-        out.print(f"  #{e['index']} {e['type']} {e['time']}")
+        out.print(f"  #{e['index']} {shown_markup(e['type'])} {e['time']}")
 
 
 COMMANDS = [items_command, show_command]

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.markup import escape
 
 from .context import EXIT_FAILURES, home_option, setup_django
+from .safe_text import CliError, shown, shown_markup
 
 
 @click.group("log")
@@ -48,10 +48,18 @@ def verify_command(vkey_file: str | None, checkpoint_files: tuple[str, ...], cac
     from marsad.custody.verify import Outside, read_outside, verify_log
 
     try:
-        verifier = Verifier.parse(Path(vkey_file).read_text(errors="replace")) if vkey_file else ws.verifier()
+        text = Path(vkey_file).read_text(errors="replace") if vkey_file else None
+    except OSError as e:
+        raise CliError(f"{vkey_file}: not readable: {e.strerror}") from e
+    if text is not None and text.lstrip().startswith("PRIVATE+KEY+"):
+        # Never echoed: a signing key given by mistake must not end up in a terminal's scrollback.
+        raise CliError(f"{vkey_file} is a private signing key, not a verifier key: give the public one "
+                       "(log/log.vkey, or log.vkey in a bundle)")
+    try:
+        verifier = Verifier.parse(text) if text is not None else ws.verifier()
     except NoteError as e:
         # Not the error's text: it quotes the file, which may be something else entirely.
-        raise click.ClickException(f"{vkey_file or ws.verifier_key_path} is not a verifier key "
+        raise CliError(f"{vkey_file or ws.verifier_key_path} is not a verifier key "
                                    "(NAME+HASH+KEY, as in a workspace's log/log.vkey)") from e
     outside, unreadable = read_outside(ws.checkpoints_path, "log/checkpoints")
     for name in checkpoint_files:
@@ -75,7 +83,7 @@ def verify_command(vkey_file: str | None, checkpoint_files: tuple[str, ...], cac
     report.problems[:0] = unreadable
     out = Console(highlight=False)
     for problem in report.problems:
-        out.print(f"[red]PROBLEM[/] {escape(problem)}", markup=True)
+        out.print(f"[red]PROBLEM[/] {shown_markup(problem)}", markup=True)
     out.print(
         f"{report.size} events, {report.checkpoints} checkpoints in the database, {report.outside} outside it, "
         f"{report.rows_checked} database rows, {report.timestamps} timestamps checked"
@@ -117,36 +125,36 @@ def witness_command(url: str, key_file: str) -> None:
     try:
         witness = CosignerVerifier.parse(Path(key_file).read_text(errors="replace"))
     except NoteError as e:
-        raise click.ClickException(f"{key_file} is not a witness key (NAME+HASH+KEY, its log/witness.vkey)") from e
+        raise CliError(f"{key_file} is not a witness key (NAME+HASH+KEY, its log/witness.vkey)") from e
     ws = settings.WORKSPACE
     known = _witnesses(ws)
     checkpoint = log.sign_checkpoint()
     old = known.get(witness.vkey(), {}).get("size", 0)
     for _attempt in range(2):
         if old > checkpoint.size:
-            raise click.ClickException(
+            raise CliError(
                 f"{witness.name} has cosigned this log at size {old}, but it holds only {checkpoint.size} events: "
                 "signed events were removed")
         proof = merkle.consistency_proof(old, checkpoint.size, log.fetch_nodes) if 0 < old < checkpoint.size else []
         try:
             status, kind, body = submit(url, request_body(old, proof, checkpoint.note))
         except WitnessError as e:
-            raise click.ClickException(str(e)) from e
+            raise CliError(str(e)) from e
         if status == 409 and kind.startswith("text/x.tlog.size") and body.strip().isdigit() and int(body) != old:
             old = int(body)  # the witness knows a later checkpoint than we remembered: prove from it
             continue
         break
     if status == 409 or status == 422:
-        raise click.ClickException(
+        raise CliError(
             f"{witness.name} refused: this checkpoint (size {checkpoint.size}) is not consistent with the one it "
             f"cosigned at size {old}: the log was rewritten since ({body.strip()[:200]})")
     if status != 200:
-        raise click.ClickException(f"{witness.name} answered {status}: {body.strip()[:300]}")
+        raise CliError(f"{witness.name} answered {status}: {body.strip()[:300]}")
     cosigned = checkpoint.note + "".join(line + "\n" for line in body.splitlines()
                                          if line.startswith("\u2014 "))
     when = witness.cosigned_at(cosigned)
     if when is None:
-        raise click.ClickException(f"the answer from {url} carries no valid cosignature by {witness.name}")
+        raise CliError(f"the answer from {url} carries no valid cosignature by {witness.name}")
     append_note(ws.checkpoints_path, cosigned)
     known[witness.vkey()] = {"url": url, "size": checkpoint.size}
     _witnesses_path(ws).write_text(json.dumps(known, indent=1, sort_keys=True) + "\n")
@@ -163,7 +171,7 @@ def _witnesses(ws) -> dict:
     try:
         return json.loads(path.read_text()) if path.exists() else {}
     except ValueError as e:
-        raise click.ClickException(f"{path} is damaged: {e}") from e
+        raise CliError(f"{path} is damaged: {e}") from e
 
 
 def _cosigned_count(ws, outside: list, latest_note: str | None) -> tuple[int, int]:
@@ -193,17 +201,17 @@ def prove_command(sha256: str) -> None:
     try:
         item = find_item(sha256)
     except ItemNotFound as e:
-        raise click.ClickException(str(e)) from e
+        raise CliError(str(e)) from e
     checkpoint = log.sign_checkpoint()
     for entry in LogEntry.objects.filter(item=item.sha256, index__lt=checkpoint.size).order_by("index"):
         proof = merkle.inclusion_proof(entry.index, checkpoint.size, log.fetch_nodes)
-        click.echo(f"# event {entry.index}: {bytes(entry.leaf).decode()}")
+        click.echo(f"# event {entry.index}: {shown(bytes(entry.leaf).decode(), one_line=True)}")
         click.echo(TlogProof(entry.index, proof, checkpoint.note).text(), nl=False)
 
 
 @log_group.command("show")
 @home_option
-@click.option("--tail", type=int, default=None, help="Only the last N events.")
+@click.option("--tail", type=click.IntRange(min=0), default=None, help="Only the last N events.")
 @click.option("--json", "as_json", is_flag=True)
 def show_command(tail: int | None, as_json: bool) -> None:
     """Print log entries (leaves), oldest first."""
@@ -211,10 +219,11 @@ def show_command(tail: int | None, as_json: bool) -> None:
     from marsad.custody.models import LogEntry
 
     query = LogEntry.objects.order_by("-index")
-    entries = list(query[:tail] if tail else query)[::-1]
+    entries = list(query[:tail] if tail is not None else query)[::-1]
     for entry in entries:
         leaf = bytes(entry.leaf).decode()
-        click.echo(json.dumps({"index": entry.index, "leaf": json.loads(leaf)}) if as_json else f"{entry.index}\t{leaf}")
+        click.echo(json.dumps({"index": entry.index, "leaf": json.loads(leaf)}) if as_json
+                   else f"{entry.index}\t{shown(leaf, one_line=True)}")
 
 
 @log_group.command("timestamp")
@@ -232,7 +241,7 @@ def timestamp_command(tsa: str, ca_file: str) -> None:
     try:
         token = request_timestamp(tsa, Path(ca_file).read_text())
     except (TimestampInvalid, TimestampUnavailable) as e:
-        raise click.ClickException(str(e)) from e
+        raise CliError(str(e)) from e
     click.echo(f"Checkpoint at size {token.checkpoint.size} timestamped by {tsa} at {token.gen_time.isoformat()}")
 
 

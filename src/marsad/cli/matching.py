@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .context import home_option, setup_django
+from .safe_text import CliError, shown_markup
 
 
 def _query_for(target: str):
@@ -23,14 +24,14 @@ def _query_for(target: str):
         try:
             return query_for_file(target), None
         except CannotQuery as e:
-            raise click.ClickException(f"{target}: {e}") from e
+            raise CliError(f"{target}: {e}") from e
     try:
         item = find_item(target)
     except ItemNotFound as e:
-        raise click.ClickException(f"{target}: not a file, and {e}") from e
+        raise CliError(f"{target}: not a file, and {e}") from e
     fp = Fingerprint.objects.filter(item=item).first()  # the current one
     if fp is None:
-        raise click.ClickException(f"item {item.sha256[:16]} has no fingerprint (analysis pending or failed)")
+        raise CliError(f"item {item.sha256[:16]} has no fingerprint (analysis pending or failed)")
     return Query.of(fp), item
 
 
@@ -64,7 +65,7 @@ def similar_command(target: str, as_json: bool) -> None:
     for col in ("sha256", "kind", "distance", "why"):
         table.add_column(col, no_wrap=col == "sha256")
     for r in rows:
-        table.add_row(r["sha256"][:16], r["kind"], str(r["distance"]), r["reason"])
+        table.add_row(r["sha256"][:16], r["kind"], str(r["distance"]), shown_markup(r["reason"]))
     out.print(table)
 
 
@@ -84,7 +85,7 @@ def copies_command(sha256: str, as_json: bool) -> None:
     try:
         item = find_item(sha256)
     except ItemNotFound as e:
-        raise click.ClickException(str(e)) from e
+        raise CliError(str(e)) from e
     members = cluster(item)
     ids = [m.pk for m in members]
     links = list(CopyLink.objects.filter(Q(a_id__in=ids) | Q(b_id__in=ids)).select_related("a", "b"))
@@ -111,7 +112,7 @@ def copies_command(sha256: str, as_json: bool) -> None:
         out.print(f"[bold]{r['sha256'][:16]}[/] {r['kind']} {r['earliest'] or 'time unknown'} "
                   f"({r['earliest_source']}) {mark}")
         for link in r["links"]:
-            out.print(f"    ~ {link['to'][:16]}: {link['reason']}")
+            out.print(f"    ~ {link['to'][:16]}: {shown_markup(link['reason'])}")
 
 
 @click.group("index")

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from .context import EXIT_FAILURES, home_option, setup_django
+from .safe_text import CliError, shown_markup
 
 
 @click.group("places")
@@ -50,13 +50,13 @@ def import_command(file: Path, name_col: str, ar_col: str, lat_col: str, lon_col
         kind_of(every_kind)
         counts, read = import_file(file, columns, log.actor_id())
     except ValueError as e:
-        raise click.ClickException(str(e)) from e
+        raise CliError(str(e)) from e
     log.sign_checkpoint()
     out = Console(highlight=False)
     out.print(f"{file.name} read as {read.format}: {counts['places']} places imported, {counts['folded']} places "
               f"already held recognised as the same, {counts['problems']} rows not imported")
     for problem in read.problems:
-        out.print(f"[yellow]not imported[/] {escape(problem.where)}: {escape(problem.reason)}", soft_wrap=True)
+        out.print(f"[yellow]not imported[/] {shown_markup(problem.where)}: {shown_markup(problem.reason)}", soft_wrap=True)
     if read.problems:
         raise SystemExit(EXIT_FAILURES)
 
@@ -80,9 +80,9 @@ def find_command(text: str, within: tuple[str, ...], near: str | None, limit: in
     try:
         result = find_text(text, within, near, limit)
     except PlaceNotFound as e:
-        raise click.ClickException(str(e)) from e
+        raise CliError(str(e)) from e
     if result.problems and not result.places:
-        raise click.ClickException(f"not a place: {result.problems[0]}")
+        raise CliError(f"not a place: {result.problems[0]}")
     rows = [describe_resolution(r) for r in result.places]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
@@ -90,7 +90,7 @@ def find_command(text: str, within: tuple[str, ...], near: str | None, limit: in
     if not any(r["candidates"] for r in rows):
         Console().print(f"No place found for {text!r}: it stays unresolved text.")
         for r in rows:
-            Console(highlight=False).print(f"  {escape(r['reason'])}", soft_wrap=True)
+            Console(highlight=False).print(f"  {shown_markup(r['reason'])}", soft_wrap=True)
         raise SystemExit(EXIT_FAILURES)
     for r in rows:
         title = f"{r['written']}: {r['status']}" + (f", {r['precision']} precision" if r["precision"] else "")
@@ -98,9 +98,9 @@ def find_command(text: str, within: tuple[str, ...], near: str | None, limit: in
         for col in ("score", "place", "within", "key", "why"):
             table.add_column(col, overflow="fold")
         for c in r["candidates"]:
-            table.add_row(f"{c['score']:.0f}", escape(f"{c['name']} / {c.get('name_ar') or ''}"),
-                          escape(" < ".join(c["within"])), escape(c["key"] or f"{c['lat']}, {c['lon']}"),
-                          escape(c["reason"]))
+            table.add_row(f"{c['score']:.0f}", shown_markup(f"{c['name']} / {c.get('name_ar') or ''}"),
+                          shown_markup(" < ".join(c["within"])), shown_markup(c["key"] or f"{c['lat']}, {c['lon']}"),
+                          shown_markup(c["reason"]))
         Console().print(table)
 
 
@@ -118,7 +118,7 @@ def alias_command(key: str, name: str) -> None:
     try:
         add_alias(key, name, log.actor_id())
     except Place.DoesNotExist as e:
-        raise click.ClickException(f"no place with key {key!r} (see `marsad places find`)") from e
+        raise CliError(f"no place with key {key!r} (see `marsad places find`)") from e
     log.sign_checkpoint()
     click.echo(f"{name} added to {key}")
 

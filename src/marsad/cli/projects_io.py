@@ -9,6 +9,7 @@ import click
 
 from .accounts import project_group
 from .context import home_option, setup_django
+from .safe_text import CliError
 
 
 @project_group.command("export")
@@ -29,11 +30,11 @@ def project_export(project: str, out: Path, include_restricted: bool) -> None:
     try:
         chosen = get_project(project)
     except AccessError as e:
-        raise click.ClickException(str(e)) from e
+        raise CliError(str(e)) from e
     try:
         manifest = export_project(chosen, out, include_restricted=include_restricted)
     except (StoreError, OSError) as e:
-        raise click.ClickException(f"{out.name}: not written: {e}") from e
+        raise CliError(f"{out.name}: not written: {e}") from e
     counts = manifest["counts"]
     click.echo(f"{chosen.slug}: {counts['incidents']} incidents, {counts['history']} history entries, "
                f"{counts['items']} files written to {out}")
@@ -57,7 +58,7 @@ def project_import(zip_path: Path, as_slug: str | None) -> None:
     try:
         report = import_project(zip_path, as_slug=as_slug)
     except BundleError as e:
-        raise click.ClickException(f"{zip_path.name}: {e}; nothing was imported") from e
+        raise CliError(f"{zip_path.name}: {e}; nothing was imported") from e
     c = report.counts
     click.echo(f"{report.project}: {c['incidents']} incidents, {c['history']} history entries, "
                f"{c['comments']} comments, {c['items']} files ({report.items_new} new) imported")

@@ -9,10 +9,10 @@ from datetime import timedelta
 import click
 from django.utils import timezone
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from .context import home_option, setup_django
+from .safe_text import shown_markup
 
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -39,7 +39,7 @@ def recheck_command(older_than: str | None, as_json: bool) -> None:
 
     err = Console(stderr=True, highlight=False)
     results = recheck(timezone.now() - age if age else None, log.actor_id(),
-                      on_result=lambda r: err.print(f"{r.outcome:<11} {escape(r.url)}", soft_wrap=True))
+                      on_result=lambda r: err.print(f"{r.outcome:<11} {shown_markup(r.url)}", soft_wrap=True))
     checkpoint = log.sign_checkpoint()
     if as_json:
         click.echo(json.dumps([{"url": r.url, "outcome": r.outcome, "http_status": r.http_status,
@@ -51,7 +51,7 @@ def recheck_command(older_than: str | None, as_json: bool) -> None:
     for col in ("outcome", "status", "url", "note"):
         table.add_column(col, overflow="fold")
     for r in results:
-        table.add_row(r.outcome, str(r.http_status or ""), escape(r.url), escape(r.reason))
+        table.add_row(r.outcome, str(r.http_status or ""), shown_markup(r.url), shown_markup(r.reason))
     out = Console(highlight=False)
     out.print(table)
     out.print(f"Custody log: {checkpoint.size} events, checkpoint signed ({ws.home / 'log'})")

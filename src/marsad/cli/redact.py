@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from .context import home_option, setup_django
+from .safe_text import CliError
 
 
 @click.command("redact")
@@ -27,7 +28,7 @@ def redact_command(sha: str, out: str | None, boxes: tuple[str, ...]) -> None:
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="--box") from e
     if out and Path(out).exists():
-        raise click.ClickException(f"{out} exists; choose another --out (nothing was overwritten)")
+        raise CliError(f"{out} exists; choose another --out (nothing was overwritten)")
     setup_django()
     from marsad.evidence.ingest import store
     from marsad.evidence.redaction import RedactionError, redact_item
@@ -36,13 +37,13 @@ def redact_command(sha: str, out: str | None, boxes: tuple[str, ...]) -> None:
     try:
         result = redact_item(find_item(sha).sha256, regions)
     except (ItemNotFound, RedactionError) as e:
-        raise click.ClickException(str(e)) from e
+        raise CliError(str(e)) from e
     if out:
         try:
             with store().open(result.sha256, verify=True) as src, open(out, "xb") as dst:
                 shutil.copyfileobj(src, dst)
         except OSError as e:
-            raise click.ClickException(f"the derivative {result.sha256} is stored and recorded (event "
+            raise CliError(f"the derivative {result.sha256} is stored and recorded (event "
                                        f"#{result.log_index}), but {out} could not be written: {e}") from e
     what = "recorded as event" if result.created else "already recorded as event"
     click.echo(f"{result.role} {result.sha256} ({result.mime}, {result.size} bytes): {result.faces} face(s) found, "

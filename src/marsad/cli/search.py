@@ -12,9 +12,9 @@ import time
 
 import click
 from rich.console import Console
-from rich.markup import escape
 
 from .context import home_option, setup_django
+from .safe_text import shown_markup
 
 
 def _plain(snippet_html: str) -> str:
@@ -61,9 +61,9 @@ def find_command(words: tuple[str, ...], as_json: bool, project: str | None, lim
     out = Console(highlight=False)
     out.print(f"{page.total_text} found" + (f" (first {len(rows)} shown)" if page.next else ""))
     for r in rows:
-        out.print(f"[bold]{r['kind']}[/] {escape(r['key'])}  {escape(r['title'])}  [dim]({r['field']}"
-                  f"{', ' + escape(r['project']) if r['project'] else ''})[/]", soft_wrap=True)
-        out.print(f"    {escape(r['snippet'])}", soft_wrap=True)
+        out.print(f"[bold]{r['kind']}[/] {shown_markup(r['key'])}  {shown_markup(r['title'])}  [dim]({r['field']}"
+                  f"{', ' + shown_markup(r['project']) if r['project'] else ''})[/]", soft_wrap=True)
+        out.print(f"    {shown_markup(r['snippet'])}", soft_wrap=True)
 
 
 @search_group.command("reindex")

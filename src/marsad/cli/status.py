@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .context import home_option, setup_django
+from .safe_text import shown_markup
 
 
 @click.command("status")
@@ -34,7 +35,7 @@ def status_command(as_json: bool) -> None:
     for col in ("worker", "queues", "last beat", "task"):
         workers.add_column(col)
     for w in status["workers"]:
-        workers.add_row(w["worker"], w["queues"], f"{w['beat_s_ago']} s ago", w["task"] or "idle")
+        workers.add_row(shown_markup(w["worker"]), w["queues"], f"{w['beat_s_ago']} s ago", w["task"] or "idle")
     out.print(workers)
     running = Table(title=f"{len(status['running'])} tasks running")
     for col in ("task", "queue", "worker", "attempt", "lease left"):
@@ -48,7 +49,7 @@ def status_command(as_json: bool) -> None:
         for col in ("task", "queue", "finished", "error"):
             failed.add_column(col)
         for f in status["failed"]:
-            failed.add_row(f"{f['name']} {f['task'][:8]}", f["queue"], (f["finished"] or "")[:19], f["error"])
+            failed.add_row(f"{f['name']} {f['task'][:8]}", f["queue"], (f["finished"] or "")[:19], shown_markup(f["error"]))
         out.print(failed)
 
 

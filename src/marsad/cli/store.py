@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 from rich.console import Console
-from rich.markup import escape
 
 from .context import EXIT_FAILURES, home_option, setup_django
+from .safe_text import CliError, shown_markup
 
 
 @click.group("store")
@@ -38,13 +38,13 @@ def migrate_command(target_url: str, jobs: int) -> None:
         if hasattr(target, "check"):
             target.check()
     except StoreError as e:
-        raise click.ClickException(str(e)) from e
+        raise CliError(str(e)) from e
     if str(target) == str(source):
-        raise click.ClickException(f"the store is already {source}")
+        raise CliError(f"the store is already {source}")
     out = Console(highlight=False)
     report = copy_blobs(source, target, jobs=jobs)
     for sha, what in report.problems:
-        out.print(f"[red]PROBLEM[/] {sha}: {escape(what)}")
+        out.print(f"[red]PROBLEM[/] {sha}: {shown_markup(what)}")
     root = merkle.root([merkle.leaf_hash(canonical(r)) for r in report.results]).hex()
     with transaction.atomic():
         entry = log.record(

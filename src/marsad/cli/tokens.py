@@ -6,10 +6,10 @@ import json
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from .context import home_option, setup_django
+from .safe_text import CliError, shown_markup
 
 
 @click.group("token")
@@ -36,12 +36,12 @@ def token_create(username: str, project: str, scope: str, expires: str, name: st
 
     user = get_user_model().objects.filter(username=username).first()
     if user is None:
-        raise click.ClickException(f"no user {username!r}; add one with `marsad user add`")
+        raise CliError(f"no user {username!r}; add one with `marsad user add`")
     try:
         made = tokens.create(user, get_project(project), scope, actor=log.actor_id(), name=name,
                              life=tokens.parse_life(expires))
     except (AccessError, tokens.TokenError) as e:
-        raise click.ClickException(str(e)) from e
+        raise CliError(str(e)) from e
     log.sign_checkpoint()
     click.echo(f"token {made.token.public_id}: {scope} in {made.token.project.slug} for {username}, "
                f"expires {made.token.expires_at:%Y-%m-%d %H:%M} UTC")
@@ -71,8 +71,8 @@ def token_list(username: str | None, as_json: bool) -> None:
     for col in ("id", "user", "project", "scope", "expires", "last used", "revoked", "name"):
         table.add_column(col)
     for r in out:
-        table.add_row(r["id"], escape(r["user"]), escape(r["project"]), r["scope"], r["expires_at"][:16],
-                      (r["last_used_at"] or "never")[:16], (r["revoked_at"] or "")[:16], escape(r["name"]))
+        table.add_row(r["id"], shown_markup(r["user"]), shown_markup(r["project"]), r["scope"], r["expires_at"][:16],
+                      (r["last_used_at"] or "never")[:16], (r["revoked_at"] or "")[:16], shown_markup(r["name"]))
     Console().print(table)
 
 
@@ -88,7 +88,7 @@ def token_revoke(token_id: str) -> None:
     try:
         token = tokens.revoke(tokens.find(token_id), actor=log.actor_id())
     except tokens.TokenError as e:
-        raise click.ClickException(str(e)) from e
+        raise CliError(str(e)) from e
     log.sign_checkpoint()
     click.echo(f"token {token.public_id} revoked")
 

@@ -14,12 +14,12 @@ from collections import Counter
 
 import click
 from rich.console import Console
-from rich.markup import escape
 
 from marsad import conf
 
 from .context import home_option, setup_django
 from .ingest import wait_for_analysis
+from .safe_text import shown_markup
 
 console = Console(highlight=False)
 
@@ -49,7 +49,7 @@ def watch_command(folder: str, settle: float, interval: float, once: bool) -> No
     source = FilesSource()
     done: set[tuple] = set()  # (path, size, mtime) already ingested in this run
     watching: dict[str, tuple[tuple, float]] = {}  # path -> (state, unchanged since)
-    console.print(f"Watching {folder} (a file is ingested {settle:g} s after it stops changing; Ctrl-C stops)")
+    console.print(f"Watching {shown_markup(folder)} (a file is ingested {settle:g} s after it stops changing; Ctrl-C stops)")
     # A stop request lets the batch in hand finish (preserved, analysed, checkpointed):
     # evidence is never left between the store and the log.
     stop = threading.Event()
@@ -74,8 +74,8 @@ def watch_command(folder: str, settle: float, interval: float, once: bool) -> No
             for sighting, outcome in zip(ready, outcomes):
                 done.add(watching.pop(sighting.display_path)[0])
                 colour = "red" if outcome.status is Status.FAILED else "green"
-                console.print(f"[{colour}]{outcome.status.value}[/] {escape(outcome.display_path)}"
-                              + (f": {escape(outcome.reason)}" if outcome.reason else ""))
+                console.print(f"[{colour}]{outcome.status.value}[/] {shown_markup(outcome.display_path)}"
+                              + (f": {shown_markup(outcome.reason)}" if outcome.reason else ""))
             new = {o.sha256 for o in outcomes if o.status is Status.NEW}
             wait_for_analysis(new, conf.get("workers"))
             checkpoint = log.sign_checkpoint()

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from .context import home_option, workspace
+from .safe_text import CliError
 
 
 @click.group("witness")
@@ -54,7 +55,7 @@ def serve_command(log_keys: tuple[str, ...], host: str, port: int, name: str | N
         try:
             verifier = Verifier.parse(Path(key_file).read_text(errors="replace"))
         except NoteError as e:
-            raise click.ClickException(f"{key_file} is not a log's verifier key (NAME+HASH+KEY)") from e
+            raise CliError(f"{key_file} is not a log's verifier key (NAME+HASH+KEY)") from e
         trusted[verifier.name] = verifier
     cosigner = witness_key(ws.home, name)
     server = make_server(host, port, WitnessState(ws.log_dir / "witness-state.json"), trusted, cosigner)

@@ -54,10 +54,18 @@ class BundleError(Exception):
     pass
 
 
+_NAME_BYTES = 255
+
+
 def _safe_name(name: str, sha256: str) -> str:
     """The original name without any folder part or control characters."""
     base = os.path.basename(name.replace("\\", "/")).strip()
     base = "".join(c for c in base if c.isprintable() and c not in "/\x00")
+    if len(base.encode()) > _NAME_BYTES:  # file systems refuse longer names (an Arabic letter is 2 bytes)
+        stem, dot, ext = base.rpartition(".")
+        ext = dot + ext if dot and len(ext.encode()) <= 16 else ""
+        stem = (stem if ext else base).encode()[:_NAME_BYTES - len(ext.encode())].decode(errors="ignore")
+        base = stem + ext
     return base if base not in ("", ".", "..") else sha256
 
 
