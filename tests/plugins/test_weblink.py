@@ -17,6 +17,11 @@ from marsad.plugins.linklist import LinkListSource
 from tests.plugins.webfixtures import Site
 
 
+@pytest.fixture(autouse=True)
+def _loopback_allowed(monkeypatch):
+    monkeypatch.setenv("MARSAD_FETCH_ALLOW_HOSTS", "127.0.0.1")  # the test's site is on loopback
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     served = Site(tmp_path_factory.mktemp("site"))

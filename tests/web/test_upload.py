@@ -401,7 +401,7 @@ def site(tmp_path):
 def _run_workers() -> None:
     from django.core.management import call_command
 
-    call_command("db_worker", batch=True, interval=0.1, startup_delay=False, verbosity=0)
+    call_command("db_worker", batch=True, interval=0.1, startup_delay=False, verbosity=0, queue_name="*")
 
 
 def test_links_into_this_network_are_refused(team, monkeypatch):

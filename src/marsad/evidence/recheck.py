@@ -20,6 +20,7 @@ from django.utils import timezone
 from marsad import conf
 from marsad.core.web.fetch import BLOCKED, GONE, FetchFailed, fetch
 from marsad.custody import log
+from marsad.plugins.weblink import allowed_internal
 
 from .models import Capture, SourceCheck
 
@@ -59,7 +60,8 @@ def check(target: Due, actor: str, scratch: Path) -> SourceCheck:
     result = SourceCheck(url=target.url, url_sha256=url_sha256(target.url), checked_at=now, checked_by=actor)
     try:
         got = fetch(target.url, scratch, timeout=float(conf.get("web_timeout")),
-                    max_bytes=int(conf.get("web_max_bytes")), user_agent=conf.get("web_user_agent"))
+                    max_bytes=int(conf.get("web_max_bytes")), user_agent=conf.get("web_user_agent"),
+                    allowed=allowed_internal())
     except FetchFailed as e:
         result.http_status = e.status
         if e.outcome == "too-large" and e.status == 200:

@@ -32,12 +32,18 @@ def is_workspace(folder: bytes | str) -> bool:
     return os.path.isfile(os.path.join(folder, os.fsencode(MARKER))) and os.path.isdir(os.path.join(folder, b"keys"))
 
 
+# A workspace's own folder for files the web app received to be ingested (uploads, unpacked exports).
+RECEIVED = b"uploads"
+
+
 def _workspace_holding(path: bytes) -> bytes | None:
-    """The workspace `path` is (or lies in), if any."""
-    current = os.path.realpath(path)
+    """The workspace `path` is (or lies in), if any; files received into its uploads folder are not its own."""
+    real = os.path.realpath(path)
+    current = real
     while True:
         if os.path.isdir(current) and is_workspace(current):
-            return current
+            inside = os.path.relpath(real, current).split(os.sep.encode())
+            return None if inside[0] == RECEIVED else current
         parent = os.path.dirname(current)
         if parent == current:
             return None

@@ -29,6 +29,7 @@ from urllib.parse import unquote, urlsplit
 from marsad import __version__, conf
 from marsad.core.sources import Sighting
 from marsad.core.web import archive, browser, media
+from marsad.core.web.addresses import Allowed
 from marsad.core.web.fetch import BLOCKED, GONE, Fetched, FetchFailed, fetch
 
 MEDIA_TYPES = ("image/", "video/", "audio/", "application/pdf")
@@ -37,6 +38,11 @@ MEDIA_SUFFIXES = (".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi", ".3gp", ".mp3
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _HTML_READ = 8 << 20  # enough of a page to find its photos
 _GENERIC = ("generic", "html5")  # yt-dlp extractors that read any page, not a platform
+
+
+def allowed_internal() -> Allowed:
+    """The internal hosts links may reach, from the settings (none unless named)."""
+    return Allowed.parse(conf.get("fetch_allow_hosts"), everything=bool(conf.get("web_allow_private")))
 
 
 def is_url(locator: str) -> bool:
@@ -69,6 +75,7 @@ class _Capture:
         self.max_bytes = int(conf.get("web_max_bytes"))
         self.agent = conf.get("web_user_agent")
         self.common: dict[str, Any] = {}
+        self.allowed = allowed_internal()
 
     def failure(self, outcome: str, message: str) -> Sighting:
         return Sighting("web", None, self.url, _url_name(self.url) or self.url, url=self.url,
@@ -85,7 +92,8 @@ class _Capture:
         )
 
     def get(self, url: str) -> Fetched:
-        return fetch(url, self.scratch, timeout=self.timeout, max_bytes=self.max_bytes, user_agent=self.agent)
+        return fetch(url, self.scratch, timeout=self.timeout, max_bytes=self.max_bytes, user_agent=self.agent,
+                     allowed=self.allowed)
 
     def sightings(self) -> Iterator[Sighting]:
         try:
@@ -111,7 +119,7 @@ class _Capture:
         try:
             found = browser.find_browser(conf.get("browser"))
             rendered = browser.render(page.final_url, self.scratch, browser=found, timeout=self.timeout,
-                                      user_agent=self.agent, max_bytes=self.max_bytes)
+                                      user_agent=self.agent, max_bytes=self.max_bytes, allowed=self.allowed)
             notes += rendered.problems
         except browser.BrowserUnavailable as e:
             notes.append(f"no screenshot or PDF: {e}")
@@ -125,7 +133,7 @@ class _Capture:
             wacz = None
 
         found_media = media.download_media(page.final_url, self.scratch / "media", timeout=self.timeout,
-                                           max_bytes=self.max_bytes, user_agent=self.agent)
+                                           max_bytes=self.max_bytes, user_agent=self.agent, allowed=self.allowed)
         notes += found_media.notes
         photos = list(self.photos(page)) if page.content_type in _HTML_TYPES else []
         if not found_media.files and not photos:

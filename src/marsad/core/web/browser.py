@@ -5,12 +5,18 @@ so the web archive can replay the page."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pwd
 import shutil
+import sys
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from .addresses import Allowed, refused_addresses
 from .archive import Exchange
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "chrome")
@@ -36,22 +42,33 @@ def find_browser(configured: str = "") -> str:
     return path
 
 
-def render(url: str, out_dir: Path, *, browser: str, timeout: float, user_agent: str, max_bytes: int) -> Rendered:
-    """Load `url` and capture it; a page that loads partly is still captured, with what went wrong."""
+def render(url: str, out_dir: Path, *, browser: str, timeout: float, user_agent: str, max_bytes: int,
+           allowed: Allowed | None = None) -> Rendered:
+    """Load `url` and capture it; a page that loads partly is still captured, with what went wrong.
+    Requests to internal addresses that `allowed` does not name are refused: a page could
+    otherwise make the archive carry the office router's or a metadata service's answers."""
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
     rendered = Rendered()
     responses = []
-    args = ["--no-sandbox"] if os.geteuid() == 0 else []  # Chromium refuses root without it
-    with sync_playwright() as p:
+    # Without user namespaces (containers) Chromium's sandbox cannot start: as root it is
+    # run as `nobody` instead, so a page that breaks out of the renderer holds no rights.
+    args = ["--no-sandbox"] if os.geteuid() == 0 else []
+    profile = Path(tempfile.mkdtemp(prefix="marsad-chromium-"))
+    with sync_playwright() as p, contextlib.ExitStack() as cleanup:
+        cleanup.callback(shutil.rmtree, profile, ignore_errors=True)
+        launcher = _unprivileged(browser, profile) if os.geteuid() == 0 else browser
         try:
-            chromium = p.chromium.launch(executable_path=browser, args=args, timeout=timeout * 1000)
+            chromium = p.chromium.launch_persistent_context(
+                profile / "data", executable_path=launcher, args=args, timeout=timeout * 1000,
+                user_agent=user_agent, viewport={"width": 1280, "height": 900})
         except PlaywrightError as e:
             raise BrowserUnavailable(f"Chromium at {browser} did not start: {str(e).splitlines()[0]}") from e
         try:
-            page = chromium.new_page(user_agent=user_agent, viewport={"width": 1280, "height": 900})
+            page = chromium.new_page()
             page.on("response", lambda r: responses.append(r))
+            page.route("**/*", lambda route: _guard(route, allowed or Allowed()))
             try:
                 page.goto(url, wait_until="load", timeout=timeout * 1000)
             except PlaywrightError as e:
@@ -77,6 +94,32 @@ def render(url: str, out_dir: Path, *, browser: str, timeout: float, user_agent:
         finally:
             chromium.close()
     return rendered
+
+
+def _unprivileged(browser: str, profile: Path) -> str:
+    """A launcher that starts `browser` as `nobody`, its profile and home in `profile`."""
+    user = pwd.getpwnam("nobody")
+    launcher = profile / "chromium-as-nobody"
+    launcher.write_text(
+        f"#!{sys.executable} -I\n"
+        "import os, sys\n"
+        f"os.setgroups([]); os.setgid({user.pw_gid}); os.setuid({user.pw_uid})\n"
+        f"os.environ['HOME'] = {str(profile / 'data')!r}\n"
+        f"os.execv({browser!r}, [{browser!r}, *sys.argv[1:]])\n")
+    launcher.chmod(0o700)  # root's, in a folder of root's: nobody cannot swap it
+    profile.chmod(0o711)
+    (profile / "data").mkdir(mode=0o700)
+    os.chown(profile / "data", user.pw_uid, user.pw_gid)
+    return str(launcher)
+
+
+def _guard(route, allowed: Allowed) -> None:
+    url = route.request.url
+    host = urlsplit(url).hostname or ""
+    if url.startswith(("http://", "https://")) and refused_addresses(host, allowed):
+        route.abort("blockedbyclient")
+    else:
+        route.continue_()
 
 
 def _exchanges(responses, max_bytes: int) -> list[Exchange]:

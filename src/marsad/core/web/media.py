@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from .addresses import Allowed, connections_checked
+
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".heic", ".tif", ".tiff")
 _INFO_FIELDS = ("extractor", "id", "title", "uploader", "uploader_id", "channel", "channel_id", "upload_date",
                 "timestamp", "webpage_url", "duration", "description", "original_url", "url")
@@ -60,7 +62,9 @@ class _Log:
 
 
 def download_media(url: str, out_dir: Path, *, timeout: float, max_bytes: int, user_agent: str,
-                   max_items: int = 50) -> MediaResult:
+                   max_items: int = 50, allowed: Allowed | None = None) -> MediaResult:
+    """yt-dlp's connections are checked as the fetch's are: none reaches an internal address
+    that `allowed` does not cover (a page's `<video src>` could point at one)."""
     import yt_dlp
 
     log = _Log()
@@ -74,12 +78,14 @@ def download_media(url: str, out_dir: Path, *, timeout: float, max_bytes: int, u
         # Merging separate video and audio streams needs ffmpeg; without it take the best single file.
         "format": "bv*+ba/b" if shutil.which("ffmpeg") else "b",
         "cachedir": False, "color": "never",
+        # Every download in this thread and in Python, so that its connections are checked.
+        "concurrent_fragment_downloads": 1, "external_downloader": {"default": "native"},
         # A live stream never ends: it is noted, not recorded (that needs a recorder, not a capture).
         "match_filter": yt_dlp.utils.match_filter_func("!is_live"),
     }
     result = MediaResult()
     try:
-        with yt_dlp.YoutubeDL(options) as ydl:
+        with yt_dlp.YoutubeDL(options) as ydl, connections_checked(allowed or Allowed()):
             info = ydl.extract_info(url, download=True)
     except yt_dlp.utils.DownloadError as e:
         message = str(e).removeprefix("ERROR: ")

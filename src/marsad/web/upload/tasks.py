@@ -11,12 +11,12 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django_tasks import task
 
-from marsad import conf
 from marsad.access.models import Project
 from marsad.access.rules import allowed
-from marsad.core.web.addresses import internal_addresses
+from marsad.core.web.addresses import refused_addresses
 from marsad.custody import log
 from marsad.evidence.ingest import ingest
+from marsad.plugins.weblink import allowed_internal
 from marsad.registry import source_for
 
 from .receive import outcome_record
@@ -32,7 +32,7 @@ def fetch_link(url: str, project_id: int, user_id: int, owner: str) -> list[dict
         # The role may have been taken away while the link waited.
         return [{"path": url, "status": "failed", "sha256": "", "kind": "", "reason": "not allowed any more"}]
     host = urlsplit(url).hostname or ""
-    if not conf.get("web_allow_private") and internal_addresses(host):
+    if refused_addresses(host, allowed_internal()):
         # Checked again at fetch time: the name may point elsewhere now than when it was pasted.
         return [{"path": url, "status": "failed", "sha256": "", "kind": "", "reason": "points inside this network"}]
     started = timezone.now()

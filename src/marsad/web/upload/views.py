@@ -33,9 +33,10 @@ from marsad import conf
 from marsad.access.models import Project
 from marsad.access.rules import allowed, visible_items, visible_projects
 from marsad.core.resumable import BadRequest, NotFound, Uploads
-from marsad.core.web.addresses import internal_addresses
+from marsad.core.web.addresses import refused_addresses
 from marsad.evidence.ingest import pending_work
 from marsad.matching.models import CopyLink
+from marsad.plugins.weblink import allowed_internal
 
 from . import zips
 from .receive import Upload, project_from, receive
@@ -242,7 +243,7 @@ def _parse_links(text: str) -> tuple[list[str], list[str]]:
         parts = urlsplit(url)
         if parts.scheme.lower() not in ("http", "https") or not parts.hostname or len(url) > MAX_URL:
             errors.append(_("Line %(number)s is not a web link (http:// or https://).") % {"number": number})
-        elif not conf.get("web_allow_private") and internal_addresses(parts.hostname):
+        elif refused_addresses(parts.hostname, allowed_internal()):
             errors.append(_("Line %(number)s points inside this network; only public web sites are fetched.")
                           % {"number": number})
         elif url not in urls:
