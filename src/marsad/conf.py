@@ -35,6 +35,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("actor", "MARSAD_ACTOR", "", "Who acts (recorded pseudonymously); empty means the OS user."),
     Setting("thumbnail_px", "MARSAD_THUMBNAIL_PX", 320, "Long side of image thumbnails, in pixels."),
     Setting("contact_sheet_frames", "MARSAD_CONTACT_SHEET_FRAMES", 12, "Keyframes on a video's contact sheet."),
+    Setting("max_pixels", "MARSAD_MAX_PIXELS", 100_000_000,
+            "Largest picture or video frame analysis decodes, in pixels (a JPEG at its reduced decoding "
+            "size); a larger one is a recorded analysis failure, its original kept. 0: no limit."),
+    Setting("archive_max_expansion", "MARSAD_ARCHIVE_MAX_EXPANSION", 100,
+            "A web archive's records may decompress to at most this many times the archive's size "
+            "(and 64 MiB at least); a record beyond it is a named failure. 0: no limit."),
     Setting("web_timeout", "MARSAD_WEB_TIMEOUT", 30, "Seconds a web link may take to answer (each request)."),
     Setting("web_max_bytes", "MARSAD_WEB_MAX_BYTES", 2 << 30, "Largest download from a web link, in bytes."),
     Setting("web_min_image_bytes", "MARSAD_WEB_MIN_IMAGE_BYTES", 2048,
@@ -55,6 +61,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("trusted_origins", "MARSAD_TRUSTED_ORIGINS", "", "Origins trusted for CSRF (https://host), comma-separated."),
     Setting("web_allow_private", "MARSAD_WEB_ALLOW_PRIVATE", False,
             "Let links pasted in the web app point at loopback or private addresses (tests, an intranet)."),
+    Setting("fetch_allow_hosts", "MARSAD_FETCH_ALLOW_HOSTS", "",
+            "Internal hosts links may reach all the same: names, addresses or networks, comma-separated."),
     Setting("max_upload_bytes", "MARSAD_MAX_UPLOAD_BYTES", 20 << 30, "Largest file uploaded through the browser."),
 )
 BY_NAME = {s.name: s for s in SETTINGS}

@@ -12,6 +12,7 @@ import os
 import av
 from PIL import Image, ImageDraw, ImageOps
 
+from marsad.core.pixels import TooManyPixels, check, keeping_shape, open_image
 from marsad.core.probe import MediaUnreadable, ffmpeg_reason
 
 TILE_WIDTH = 240
@@ -31,10 +32,13 @@ def _jpeg(image: Image.Image) -> bytes:
 def image_thumbnail(path: str | os.PathLike[str], size: int) -> bytes:
     """Long side `size` px, EXIF orientation applied."""
     try:
-        with Image.open(path) as img:
+        # Drafted before turning: turning decodes the whole picture.
+        with open_image(path, draft=keeping_shape(2 * size)) as img:  # as `thumbnail` would
             img = ImageOps.exif_transpose(img)
             img.thumbnail((size, size))
             return _jpeg(img)
+    except TooManyPixels as e:
+        raise ThumbnailFailed(str(e)) from e
     except (OSError, ValueError, Image.DecompressionBombError) as e:
         raise ThumbnailFailed(f"Pillow cannot decode the image: {e}") from e
 
@@ -55,6 +59,7 @@ def video_pictures(path: str | os.PathLike[str], size: int, frames: int) -> tupl
             if not container.streams.video:
                 raise ThumbnailFailed("no video stream")
             stream = container.streams.video[0]
+            check(stream.codec_context.width or 0, stream.codec_context.height or 0, "a video frame")
             stream.thread_type = "AUTO"
             duration = (container.duration or 0) / 1_000_000
             poster = _frame_at(container, stream, duration / 10)
@@ -73,6 +78,8 @@ def video_pictures(path: str | os.PathLike[str], size: int, frames: int) -> tupl
                 tile.thumbnail((TILE_WIDTH, TILE_WIDTH))
                 tiles.append((float(frame.time or 0.0), tile))
             return _jpeg(poster_img), _jpeg(_sheet(tiles))
+    except TooManyPixels as e:
+        raise ThumbnailFailed(str(e)) from e
     except (av.FFmpegError, MediaUnreadable) as e:
         raise ThumbnailFailed(f"FFmpeg cannot decode the video: {ffmpeg_reason(e)}") from e
 

@@ -126,10 +126,11 @@ def _repair(item: Item, blob, blob_store: LocalStore, actor: str) -> str | None:
     its bytes, put them back (verified against the digests recorded at ingest) and record
     a "repair" event; what was wrong, or None when nothing was. Inside the ingest's
     transaction, after the log is locked."""
-    if blob.created:
+    if not hasattr(blob_store, "repair"):  # S3: objects are written once, never replaced (Object Lock)
+        return None
+    if blob.created and _written_after(item, blob_store.path(blob.sha256)):
         was = "missing"  # the store had no blob: this sighting's bytes were linked in afresh
-    elif blob.repair_from and getattr(blob_store, "repair", None) and \
-            blob_store.repair(blob, item.sha256, item.blake2b):
+    elif blob.repair_from and blob_store.repair(blob, item.sha256, item.blake2b):
         was = "changed"
     else:
         return None
@@ -138,6 +139,15 @@ def _repair(item: Item, blob, blob_store: LocalStore, actor: str) -> str | None:
                outputs=[{"sha256": item.sha256, "was": was}])
     logger.warning("repaired the stored copy of %s (it was %s) from a new copy", item.sha256, was)
     return was
+
+
+def _written_after(item: Item, path) -> bool:
+    """Whether the blob we wrote came after the item was recorded (it had gone missing), not
+    before (another ingest of the same new file recorded the item while we were writing)."""
+    try:
+        return path.stat().st_mtime > item.first_seen.timestamp()
+    except OSError:
+        return False
 
 
 def _with_repair(notice: str, repaired: str | None) -> str:

@@ -8,6 +8,12 @@ record's id and the server's content type. A truncated or damaged archive gives
 what it holds up to the damage and a failure that says where it stopped: every
 record is read to the length its WARC header declares, so a cut anywhere is seen.
 A payload that does not match its WARC-Payload-Digest is a failure, not a capture.
+
+Compression makes bombs: a 300 KB WACZ of zeros holds a 300 MB record. A record
+may decompress to at most `archive_max_expansion` times the archive's size (64 MiB
+at least); one beyond it is a named failure, the rest kept. An archive whose
+records together decompress to ten times that (beyond what one layer of deflate
+can reach; a gzipped WARC deflated again in a WACZ can) is read no further.
 """
 
 from __future__ import annotations
@@ -35,6 +41,21 @@ from marsad.core.sources import Sighting, SourceError
 SUFFIXES = (".warc", ".warc.gz", ".wacz")
 MEDIA_PREFIXES = ("image/", "video/", "audio/", "application/pdf")
 _CHUNK = 1 << 20
+_FLOOR = 64 << 20  # the least a record may decompress to, whatever the archive's size
+_TOTAL = 10  # all records together: this many times what one may hold
+
+
+class _RecordTooLarge(Exception):
+    """A record's payload decompressed beyond the limit."""
+
+
+class _ArchiveTooLarge(Exception):
+    """The archive's records together decompressed beyond the limit."""
+
+
+def record_limit(archive_size: int, expansion: int) -> int | None:
+    """Bytes one record may decompress to, for an archive of `archive_size` bytes (None: no limit)."""
+    return max(_FLOOR, expansion * archive_size) if expansion > 0 else None
 
 
 def _digest_differs(record, digests: dict[str, bytes]) -> bool:
@@ -59,11 +80,11 @@ def _digest_differs(record, digests: dict[str, bytes]) -> bool:
     return given != expected
 
 
-def _shortfall(record) -> tuple[int, int] | None:
+def _shortfall(record, count=lambda n: None) -> tuple[int, int] | None:
     """(bytes read, bytes declared) when the record ends before its WARC Content-Length."""
     raw = record.raw_stream
-    while raw.read(_CHUNK):
-        pass
+    while chunk := raw.read(_CHUNK):
+        count(len(chunk))
     if isinstance(raw, LimitReader) and raw.limit > 0:
         return raw.tell(), raw.tell() + raw.limit
     return None
@@ -74,6 +95,8 @@ class WebArchiveSource:
 
     def __init__(self) -> None:
         self._scratch: Path | None = None
+        self._limit: int | None = None  # bytes a record may decompress to (see record_limit)
+        self._read = 0  # bytes decompressed from this archive's records so far
 
     def recognises(self, locator: str) -> bool:
         return os.path.isfile(locator) and locator.lower().endswith(SUFFIXES)
@@ -83,6 +106,9 @@ class WebArchiveSource:
         if not path.is_file():
             raise SourceError(f"{locator}: not a file")
         stat = path.stat()
+        from marsad import conf
+
+        self._limit, self._read = record_limit(stat.st_size, conf.get("archive_max_expansion")), 0
         yield Sighting(self.name, os.fsencode(path), str(path), path.name, size=stat.st_size,
                        mtime=datetime.fromtimestamp(stat.st_mtime, timezone.utc), details={"role": "web archive"})
         if path.name.lower().endswith(".wacz"):
@@ -105,7 +131,7 @@ class WebArchiveSource:
             for record in ArchiveIterator(stream):
                 read += 1
                 sighting = self._response(record, where, read)
-                short = _shortfall(record)  # every record read to its end: a cut anywhere is seen
+                short = _shortfall(record, self._count)  # every record read to its end: a cut anywhere is seen
                 if short:
                     if sighting and sighting.path:
                         Path(os.fsdecode(sighting.path)).unlink(missing_ok=True)
@@ -119,6 +145,11 @@ class WebArchiveSource:
                     yield sighting
                     if sighting.path:
                         Path(os.fsdecode(sighting.path)).unlink(missing_ok=True)  # scratch stays one payload deep
+        except _ArchiveTooLarge:
+            yield Sighting(self.name, None, where, os.path.basename(where),
+                           error=f"archive read no further after {read} records: its records decompress to more "
+                                 f"than {_TOTAL * self._limit} bytes (a compression bomb? "
+                                 "MARSAD_ARCHIVE_MAX_EXPANSION sets the limit)")
         except (ArchiveLoadFailed, EOFError, OSError, ValueError, OverflowError) as e:
             # OverflowError: a Content-Length no file could hold (20 digits); the records after it cannot be found.
             why = "a record declares an impossible length" if isinstance(e, OverflowError) else str(e)[:200]
@@ -136,7 +167,13 @@ class WebArchiveSource:
         url = record.rec_headers.get_header("WARC-Target-URI") or ""
         record_id = record.rec_headers.get_header("WARC-Record-ID") or ""
         warc_date = record.rec_headers.get_header("WARC-Date")
-        payload, digests = self._spool(record.content_stream())
+        try:
+            payload, digests = self._spool(record.content_stream())
+        except _RecordTooLarge:
+            return Sighting(self.name, None, f"{where}#{url}", self._name(url),
+                            error=f"record {read}: the payload for {url} decompresses to more than {self._limit} "
+                                  "bytes, beyond the limit for an archive of this size (a compression bomb? "
+                                  "MARSAD_ARCHIVE_MAX_EXPANSION sets it); not kept as a capture")
         declared = record.http_headers.get_header("Content-Length")
         size = payload.stat().st_size
         if declared and declared.isdigit() and int(declared) != size:
@@ -168,9 +205,24 @@ class WebArchiveSource:
             atexit.register(shutil.rmtree, self._scratch, True)
         fd, name = tempfile.mkstemp(dir=self._scratch)
         hashes = {"sha1": hashlib.sha1(), "sha256": hashlib.sha256()}  # WARC digests are mostly SHA-1
-        with os.fdopen(fd, "wb") as out:
-            while chunk := content.read(_CHUNK):
-                out.write(chunk)
-                for h in hashes.values():
-                    h.update(chunk)
+        size = 0
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := content.read(_CHUNK):
+                    size += len(chunk)
+                    if self._limit is not None and size > self._limit:
+                        raise _RecordTooLarge
+                    self._count(len(chunk))
+                    out.write(chunk)
+                    for h in hashes.values():
+                        h.update(chunk)
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
         return Path(name), {alg: h.digest() for alg, h in hashes.items()}
+
+    def _count(self, n: int) -> None:
+        """Count decompressed bytes; past the archive's total, stop reading it."""
+        self._read += n
+        if self._limit is not None and self._read > _TOTAL * self._limit:
+            raise _ArchiveTooLarge

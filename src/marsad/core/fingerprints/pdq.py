@@ -13,6 +13,8 @@ import numpy as np
 import pdqhash
 from PIL import Image, ImageOps
 
+from marsad.core.pixels import TooManyPixels, open_image
+
 from .base import FingerprintFailed, FrameHash, pack_bits
 from .borders import Crop, bars_box, content_box
 from .regions import ASPECTS, aspect_name, background_boxes, hash_of, indexed, mirrored, reduced, turned
@@ -25,10 +27,11 @@ TINY_SIDE = 128
 
 def load_rgb(path: str | os.PathLike[str]) -> np.ndarray:
     try:
-        with Image.open(path) as img:
-            img.draft("RGB", _DRAFT_SIZE)
+        with open_image(path, draft=_DRAFT_SIZE) as img:
             img = ImageOps.exif_transpose(img).convert("RGB")
             return np.asarray(img)
+    except TooManyPixels as e:
+        raise FingerprintFailed(str(e)) from e
     except (OSError, ValueError, Image.DecompressionBombError) as e:
         raise FingerprintFailed(f"cannot decode the image: {e}") from e
 

@@ -17,6 +17,8 @@ import av
 import numpy as np
 import pdqhash
 
+from marsad.core.pixels import TooManyPixels, check
+
 from .base import FingerprintFailed, FrameHash, distance, pack_bits
 from .borders import Crop, bars_box, content_box
 from .regions import ASPECTS, SMALL_SIDE, aspect_name, background_boxes, hash_of, middle_band, mirrored, parts, reduced
@@ -127,6 +129,7 @@ class VideoPDQ:
         boxes = []
         with av.open(path) as container:
             stream = container.streams.video[0]
+            check(stream.codec_context.width or 0, stream.codec_context.height or 0, "a video frame")
             stream.codec_context.skip_frame = "NONKEY"
             for n, frame in enumerate(container.decode(stream)):
                 grey = frame.to_ndarray(format="gray")
@@ -158,6 +161,8 @@ class VideoPDQ:
         try:
             crop, wide = self._crops(path) if self.trim_borders else (None, None)
             return self._hash_frames(path, crop, wide)
+        except TooManyPixels as e:
+            raise FingerprintFailed(str(e)) from e
         except (av.FFmpegError, IndexError) as e:
             raise FingerprintFailed(f"cannot decode the video: {getattr(e, 'strerror', None) or e}") from e
 
@@ -254,6 +259,7 @@ class VideoPDQ:
             if not container.streams.video:
                 raise FingerprintFailed("no video stream")
             stream = container.streams.video[0]
+            check(stream.codec_context.width or 0, stream.codec_context.height or 0, "a video frame")
             interval = self._interval(container, stream)
             # Decoding every frame is the cost; frames nobody references (B-frames) and the
             # deblocking filter can be skipped without moving a PDQ hash past a few bits.
