@@ -147,11 +147,12 @@ def incident_comment(request, code: str, data: CommentIn):
             url_name="incident_suggestions")
 def incident_suggestions(request, code: str, limit: int = 5):
     """Evidence of the project not yet linked that may belong here, with the reasons, as on
-    the incident page: for roles that may edit and see restricted fields (the reasons may
+    the incident page (strong suggestions first, then weak ones: same time window and kind of
+    event, no place named): for roles that may edit and see restricted fields (the reasons may
     quote a capture's text). Reading them needs only a read token."""
     require(request, "read")
     incident = incident_for(request, code, "view")
     if not (allowed(request.user, "edit", incident) and allowed(request.user, "view_restricted", incident)):
         raise PermissionDenied
-    found = grouping.suggestions(incident, request.user, limit=max(1, min(limit, 20)))
-    return [{"sha256": f.item.sha256, "score": f.score, "why": f.why} for f in found]
+    strong, weak = grouping.suggestions(incident, request.user, limit=max(1, min(limit, 20)))
+    return [{"sha256": f.item.sha256, "score": f.score, "why": f.why, "tier": f.tier} for f in [*strong, *weak]]

@@ -305,6 +305,7 @@ class SuggestionOut(Schema):
     sha256: str
     score: float
     why: str
+    tier: str = Field("strong", description="strong, or weak: the same time window and kind of event, no place named")
 
 
 class SearchHitOut(Schema):
