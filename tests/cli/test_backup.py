@@ -55,6 +55,8 @@ def test_backup_restore_then_log_and_fixity_pass_and_backups_are_incremental(mar
     assert "0 problem(s), 0 orphan(s)" in new.run("fixity").stdout
     assert _items(new) == _items(marsad)
     assert oct((new.home / "keys" / "log.key").stat().st_mode & 0o777) == "0o600"
+    for private in (new.home, new.home / "store", new.home / "keys"):  # as `marsad init` makes them
+        assert oct(private.stat().st_mode & 0o777) == "0o700", private
 
     older = restored(marsad)
     older.home = older.home.with_name("older")

@@ -230,7 +230,8 @@ def restore_backup(dest: Path, new_home: Path, snapshot_name: str | None = None,
     if report.database == "postgresql" and not database_url.startswith(("postgres://", "postgresql://")):
         raise BackupError("this backup holds a PostgreSQL database: set DATABASE_URL to a new, empty database")
     created = not new_home.exists()
-    new_home.mkdir(parents=True, exist_ok=True)
+    new_home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(new_home, 0o700)  # keys, the database and the evidence: the owner's alone, as `init` makes them
     try:
         _restore_into(snapshot, manifest, Path(dest), new_home, database_url, report, progress)
     except BaseException:
@@ -288,7 +289,10 @@ def _restore_into(snapshot: Path, manifest: dict, dest: Path, home: Path, databa
     if report.problems:
         return
     for folder in (ws.store_dir, ws.log_dir, ws.keys_dir, home / "index"):
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(ws.store_dir, 0o700)
+    if ws.database.exists():
+        os.chmod(ws.database, 0o600)
     if report.database == "postgresql":
         restore_postgres(home / ".restore" / "database.pgdump", database_url)
     shutil.rmtree(home / ".restore")
