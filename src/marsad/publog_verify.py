@@ -26,6 +26,7 @@ from marsad.custody.bundle_verify import (
     node,
     open_checkpoint,
     parse_vkey,
+    sha256_file,
     verify_inclusion,
 )
 
@@ -182,14 +183,6 @@ def parse_proof(text):
 
 
 # --- the site ---------------------------------------------------------------------------------
-
-
-def sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def read(site, rel, mode="r"):

@@ -226,19 +226,19 @@ def parse_tlog_proof(text):
     return int(rest[0][6:]), [base64.b64decode(h) for h in rest[1:]], checkpoint
 
 
-# --- the bundle --------------------------------------------------------------------------
-
-
-class Failed(Exception):
-    pass
-
-
 def sha256_file(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+# --- the bundle --------------------------------------------------------------------------
+
+
+class Failed(Exception):
+    pass
 
 
 def read_manifest(bag, name):

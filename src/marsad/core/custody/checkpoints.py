@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..store import fsync_path
 from .note import SIGNATURE_PREFIX
 
 
@@ -72,15 +73,7 @@ def append_note(path: Path, note: str) -> None:
     finally:
         os.close(fd)
     if created:
-        _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        fsync_path(path.parent)
 
 
 @dataclass(frozen=True)
@@ -112,7 +105,7 @@ class VerifierCache:
             f.flush()
             os.fsync(f.fileno())
         tmp.replace(path)
-        _fsync_dir(path.parent)
+        fsync_path(path.parent)
 
 
 def default_cache_dir() -> Path:
