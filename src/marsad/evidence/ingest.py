@@ -55,70 +55,9 @@ def store() -> LocalStore:
 
 def ingest_sighting(sighting: Sighting, actor: str, blob_store: LocalStore, project: int | None = None) -> Outcome:
     """Preserve and record one sighting; the item is then held by `project` (default: the default project)."""
-    stored = _store_blob(sighting, blob_store)
-    if isinstance(stored, Outcome):
-        return stored
-    # Another ingest may record the same item or sighting between our check and our
-    # insert (PostgreSQL); a retry sees its rows.
-    try:
-        return _record_one(*stored, actor, blob_store, project)
-    finally:
-        if stored[1].repair_from and hasattr(blob_store, "discard"):
-            blob_store.discard(stored[1])
+    from marsad.access.service import default_project
 
-
-def _record(sighting: Sighting, blob, actor: str, blob_store: LocalStore, project: int | None) -> Outcome:
-    from marsad.access import service as access
-
-    from .tasks import analyse_item
-
-    with transaction.atomic():
-        log.lock_head()  # serialise writers before looking, so the look is current
-        item = Item.objects.filter(sha256=blob.sha256).first()
-        status = Status.KNOWN
-        if item is None:
-            status = Status.NEW
-            mime = detect_mime(blob_store.path(blob.sha256))
-            now = timezone.now()
-            entry = log.record(
-                "ingest",
-                item=blob.sha256,
-                actor=actor,
-                time=now,
-                outputs=[{"sha256": blob.sha256, "blake2b": blob.blake2b, "size": blob.size, "mime": mime}],
-            )
-            item = Item.objects.create(
-                sha256=blob.sha256,
-                blake2b=blob.blake2b,
-                size=blob.size,
-                mime=mime,
-                kind=kind_of(mime).value,
-                first_seen=now,
-                log_index=entry.index,
-            )
-            _queue_analysis(item, analyse_item)
-        elif item.blake2b != blob.blake2b:
-            raise StoreError(f"{blob.sha256}: BLAKE2b differs from the one recorded at ingest")
-        repaired = _repair(item, blob, blob_store, actor) if status is Status.KNOWN else None
-        notice = _with_repair(sighting.notice, repaired)
-        project = project or access.default_project().pk  # ingest_stream resolves it once per run
-        access.hold(project, [item])
-        key = sighting.key(blob.sha256)
-        if Capture.objects.filter(sighting_key=key).exists():
-            return Outcome(sighting.display_path, Status.SEEN, blob.sha256, item.kind, notice)
-        capture = _capture(sighting, item, key, actor, project)
-        entry = log.record(
-            "capture",
-            item=blob.sha256,
-            actor=actor,
-            time=capture.ingested_at,
-            inputs=[{"sha256": blob.sha256}],
-            outputs=[{"sighting": key}],
-            details=capture.custody_details(),
-        )
-        capture.log_index = entry.index
-        capture.save()
-    return Outcome(sighting.display_path, status, blob.sha256, item.kind, notice)
+    return _record_stored([_store_blob(sighting, blob_store)], actor, blob_store, project or default_project().pk)[0]
 
 
 def _repair(item: Item, blob, blob_store: LocalStore, actor: str) -> str | None:
@@ -308,9 +247,11 @@ def _record_stored(stored: list, actor: str, blob_store: LocalStore, project: in
 
 
 def _record_one(sighting: Sighting, blob, actor: str, blob_store: LocalStore, project: int) -> Outcome:
+    # Another ingest may record the same item or sighting between our check and our
+    # insert (PostgreSQL); a retry sees its rows.
     for attempt in range(3):
         try:
-            return _record(sighting, blob, actor, blob_store, project)
+            return _record_batch([(sighting, blob)], actor, blob_store, project)[0]
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -318,8 +259,10 @@ def _record_one(sighting: Sighting, blob, actor: str, blob_store: LocalStore, pr
 
 
 def _record_batch(pairs: list, actor: str, blob_store: LocalStore, project: int) -> list[Outcome]:
-    """What `_record` does for one sighting, for many: the same rows and events (each
-    item's ingest event before its capture's), in a handful of queries."""
+    """Record stored sightings in one transaction: each new item with its ingest event and
+    queued analysis (before any capture's event), a repair where the store's copy had
+    changed or gone, the project's hold, and each new capture with its event; a handful of
+    queries whatever the number of sightings."""
     from marsad.access import service as access
     from marsad.search import index
 
