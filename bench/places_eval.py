@@ -18,6 +18,18 @@ README advises). A row counts as:
   files an unknown name under an area), right or not;
 - wrong: a confident answer farther away;  none: nothing found.
 
+Each wrong answer is told apart by why (the issue's target is the first kind, which must be 0):
+- shared name, nothing narrowing: a place near the reference carries the written name too (the same name key)
+  and neither the string's context nor --within rules it out: the resolver picked among namesakes;
+- shared name, narrowed elsewhere: the reference's namesake is outside the context the string writes (or
+  --within): the documenter's own context points elsewhere;
+- unique name, reference elsewhere: no place near the reference carries the name: the gazetteer holds it only
+  elsewhere (the reference point is doubtful, or the gazetteer lacks the place or spells it otherwise).
+
+List strings: each listed place is looked for near the reference (the places of a list are neighbours, and
+the reference is one of them): a listed name "held" when a place of that name key lies within 20 km of the
+reference; "found" when it resolved to such a place (ambiguous ones are counted apart).
+
 Rows whose reference point the README flags as doubtful are left out of the
 headline and counted apart. "In gazetteer" rows are those where some place within
 10 km of the reference carries a name the string contains (1-4 words, exact
@@ -51,14 +63,18 @@ DOUBTFUL = ("reference_spread_km", "outlier_coordinates_dropped", "far_from_ocha
 TOLERANCE_KM = {"place": 5.0, "admin3": 5.0, "near": 10.0, "region": 15.0}
 OUTCOMES = ("5km", "10km", "ambiguous_right", "ambiguous_other", "area_only", "wrong", "none")
 AREA_PRECISIONS = ("governorate", "district")
+WRONG_KINDS = ("shared name, nothing narrowing", "shared name, narrowed elsewhere", "unique name, reference elsewhere")
+LIST_KM = 20.0  # a listed place held this near the reference (the list's places are neighbours)
 DAMASCUS = {"Damascus", "Rural Damascus"}
 
 
 class Answer:
     """One resolved place: status, candidate places best first, precision."""
 
-    def __init__(self, status: str, places: list[Place], precision: str = "", reason: str = "") -> None:
+    def __init__(self, status: str, places: list[Place], precision: str = "", reason: str = "", named=None,
+                 written: str = "") -> None:
         self.status, self.places, self.precision, self.reason = status, places, precision, reason
+        self.named, self.written = named, written
 
 
 def old_resolver(g: Gazetteer):
@@ -74,7 +90,7 @@ def new_resolver(g: Gazetteer):
     def run(text: str, within: list[Place]) -> list[Answer]:
         out = []
         for r in resolve_text(text, g, within=within).places:
-            out.append(Answer(r.status, [c.place for c in r.candidates], r.precision, r.reason))
+            out.append(Answer(r.status, [c.place for c in r.candidates], r.precision, r.reason, r.named, r.written))
         return out
     return run
 
@@ -97,9 +113,9 @@ def point(g: Gazetteer, place: Place) -> tuple[float, float] | None:
     return (place.lat, place.lon) if place.lat is not None else None
 
 
-def score(g: Gazetteer, row: dict, answers: list[Answer]) -> tuple[str, float | None]:
+def score(g: Gazetteer, row: dict, answers: list[Answer]) -> tuple[str, float | None, Answer | None]:
     if not answers:
-        return "none", None
+        return "none", None, None
     ref = (row["lat"], row["lon"])
     tolerance = TOLERANCE_KM.get(row["precision"])
 
@@ -115,7 +131,7 @@ def score(g: Gazetteer, row: dict, answers: list[Answer]) -> tuple[str, float | 
         return km <= tolerance, km <= max(tolerance, 10.0), km
 
     # For a list string the reference is one of its places: score the closest answer.
-    best, best_km = "none", None
+    best, best_km, best_answer = "none", None, None
     order = {o: i for i, o in enumerate(OUTCOMES)}
     for answer in answers:
         if not answer.places or answer.status == "unresolved":
@@ -129,8 +145,49 @@ def score(g: Gazetteer, row: dict, answers: list[Answer]) -> tuple[str, float | 
             strict, loose, km = close(answer.places[0])
             outcome = "5km" if strict else "10km" if loose else "wrong"
         if order[outcome] < order[best]:
-            best, best_km = outcome, km
-    return best, best_km
+            best, best_km, best_answer = outcome, km, answer
+    return best, best_km, best_answer
+
+
+def name_holders(g: Gazetteer, name: str) -> list[Place]:
+    """Every place carrying a name of the same key as `name`."""
+    ids = dict.fromkeys(i for k in arabic.keys(name) for i in g.by_key.get(k, []))
+    return [g.get(i) for i in ids]
+
+
+def wrong_kind(g: Gazetteer, row: dict, answer: Answer, within: list[Place]) -> str:
+    """Why a confident answer is wrong (see the module docstring)."""
+    from marsad.core.places.resolve import excluded_by_context
+    if answer.named is None:
+        return WRONG_KINDS[2]
+    ref, km = (row["lat"], row["lon"]), max(TOLERANCE_KM.get(row["precision"], 5.0), 10.0)
+    holders = [p for p in name_holders(g, answer.named.name) if (
+        gov_name(g, p) == row["admin1"] if row["precision"] == "admin1"
+        else p.lat is not None and distance_km(ref, (p.lat, p.lon)) <= km)]
+    if not holders:
+        return WRONG_KINDS[2]
+    if all(excluded_by_context(g, answer.named, p, within) for p in holders):
+        return WRONG_KINDS[1]
+    return WRONG_KINDS[0]
+
+
+def listed_places(g: Gazetteer, row: dict, answers: list[Answer]) -> list[dict]:
+    """Each place a list string names: held near the reference, and how it came back."""
+    ref = (row["lat"], row["lon"])
+    out = []
+    for a in answers:
+        if a.named is None:
+            continue
+        held = any(p.lat is not None and distance_km(ref, (p.lat, p.lon)) <= LIST_KM
+                   for p in name_holders(g, a.named.name))
+        first = a.places[0] if a.places else None
+        km = distance_km(ref, (first.lat, first.lon)) if first is not None and first.lat is not None else None
+        how = ("found" if a.status == "resolved" and km is not None and km <= LIST_KM
+               and a.precision not in AREA_PRECISIONS else "ambiguous" if a.status == "ambiguous" else
+               "elsewhere" if a.status == "resolved" else "not found")
+        out.append({"written": a.written, "held": held, "how": how, "first": first.name if first else None,
+                    "km": None if km is None else round(km, 1)})
+    return out
 
 
 def in_gazetteer(g: Gazetteer, row: dict) -> bool:
@@ -183,8 +240,10 @@ def evaluate(rows: list[dict], g: Gazetteer, resolver) -> list[dict]:
         for context in ("none", "governorate"):
             within = governorate_areas(g, row["admin1"]) if context == "governorate" else []
             answers = resolver(row["text"], within)
-            outcome, km = score(g, row, answers)
+            outcome, km, scored = score(g, row, answers)
             entry[context] = {"outcome": outcome, "km": None if km is None else round(km, 1),
+                              "wrong_kind": wrong_kind(g, row, scored, within) if outcome == "wrong" else None,
+                              "listed": listed_places(g, row, answers) if row["shape"] == "list" else [],
                               "answers": [{"status": a.status, "precision": a.precision,
                                            "first": a.places[0].name if a.places else None,
                                            "n_candidates": len(a.places)} for a in answers]}
@@ -215,13 +274,38 @@ def summarise(results: list[dict]) -> tuple[dict, list[str]]:
             lines += table(title, groups) + [""]
             summary[f"{context} / {subset}"] = {name: {o: round(outs.count(o) / len(outs), 3) for o in OUTCOMES}
                                                 | {"rows": len(outs)} for name, outs in groups.items()}
+    for context in ("none", "governorate"):
+        for subset, keep in SUBSETS:
+            counts = {lang: {k: 0 for k in WRONG_KINDS} for lang in ("ar", "en")}
+            for e in results:
+                if keep(e) and e[context]["outcome"] == "wrong":
+                    counts[e["lang"]][e[context]["wrong_kind"]] += 1
+            lines.append(f"confident wrong answers by why, context {context}, rows {subset}: " + "; ".join(
+                f"{lang} " + ", ".join(f"{k} {n}" for k, n in c.items()) for lang, c in counts.items()))
+            summary[f"wrong by why / {context} / {subset}"] = counts
+    shared = {context: {lang: sum(e["lang"] == lang and e[context]["wrong_kind"] == WRONG_KINDS[0]
+                                  for e in results if not e["doubtful"]) for lang in ("ar", "en")}
+              for context in ("none", "governorate")}
+    lines.append("confident wrong on a shared name, nothing narrowing (target 0), non-doubtful rows: " + "; ".join(
+        f"context {context}: ar {c['ar']}, en {c['en']}" for context, c in shared.items()))
+    summary["confident wrong on a shared name, nothing narrowing"] = shared
+    lines.append("")
     lists = [e for e in results if e["shape"] == "list"]
     for context in ("none", "governorate"):
-        named = sum(len(e[context]["answers"]) for e in lists)
-        found = sum(a["status"] != "unresolved" and a["n_candidates"] > 0 for e in lists for a in e[context]["answers"])
-        lines.append(f"list strings ({len(lists)}), context {context}: {named} places named, {found} found "
-                     "(resolved or ambiguous)")
-        summary[f"lists / {context}"] = {"strings": len(lists), "places_named": named, "places_found": found}
+        named = [x for e in lists for x in e[context]["listed"]]
+        held = [x for x in named if x["held"]]
+        tally = {how: sum(x["how"] == how for x in held) for how in ("found", "ambiguous", "elsewhere", "not found")}
+        whole = sum(all(x["how"] == "found" for x in e[context]["listed"] if x["held"]) for e in lists)
+        lines.append(f"list strings ({len(lists)}), context {context}: {len(named)} places named, {len(held)} held "
+                     f"within {LIST_KM:.0f} km of the reference: " + ", ".join(f"{k} {n}" for k, n in tally.items())
+                     + f"; every held place found in {whole} of {len(lists)} strings")
+        for e in lists:
+            for x in e[context]["listed"]:
+                if x["held"] and x["how"] != "found":
+                    lines.append(f"  {e['id']:<9} {e['lang']} {x['written']!r}: {x['how']} ({x['first']}, "
+                                 f"{x['km']} km)")
+        summary[f"lists / {context}"] = {"strings": len(lists), "places_named": len(named), "places_held": len(held),
+                                         **{f"held_{k}": n for k, n in tally.items()}}
     doubtful = [e for e in results if e["doubtful"]]
     lines.append(f"doubtful reference points, left out above: {len(doubtful)} rows; within 10 km with context: "
                  f"{sum(e['governorate']['outcome'] in ('5km', '10km') for e in doubtful)}")
@@ -234,7 +318,7 @@ def before_after(before: dict, after: dict) -> list[str]:
              (f"{'context / rows':<52}{'group':<10}{'5km before':>12}{'5km after':>11}{'wrong before':>14}"
               f"{'wrong after':>13}{'ambiguous-right after':>23}")]
     for key, groups in after.items():
-        if key.startswith(("lists", "misses")):
+        if key.startswith(("lists", "misses", "wrong by why", "confident wrong")):
             continue
         for name in ("all", "lang ar", "lang en"):
             b, a = before[key].get(name, {}), groups.get(name, {})
@@ -285,7 +369,8 @@ def main() -> int:
                               for x in a["answers"])
             print(f"  {e['id']:<9} {e['lang']} {e['shape']:<13} {e['precision']:<7} "
                   f"{'in' if e['in_gazetteer'] else 'not in':<7}{a['outcome']:<16} "
-                  f"{'' if a['km'] is None else str(a['km']) + ' km':<9} {e['text'][:70]!r} -> {first[:120]}")
+                  f"{'' if a['km'] is None else str(a['km']) + ' km':<9} {e['text'][:70]!r} -> {first[:120]}"
+                  + (f"  [{a['wrong_kind']}]" if a["wrong_kind"] else ""))
     # Outcomes by row id only: the strings stay in ../shared/testdata, not in the project.
     code = {o: str(i) for i, o in enumerate(OUTCOMES)}
     per_row = {e["id"]: "".join(code[x[c]["outcome"]] for x in (e, o) for c in ("none", "governorate"))

@@ -20,7 +20,7 @@ HELD = ["Kafr Nabl", "كفرنبل", "Saraqib", "Sarmin", "Binnish", "Rastan", "
         "Harasta", "حرستا", "Eastern Ghouta", "الغوطة الشرقية", "جوبر", "Jobar", "Hama", "حماة", "Idlib", "إدلب",
         "Aleppo", "حلب", "Damascus", "دمشق", "Homs", "حمص", "تلبيسة", "Ram Hamdan", "Salma", "مخيم اليرموك", "دوما",
         "Sheikh Maqsoud", "الشيخ مقصود", "Tal Refaat", "Maarat al-Numan", "Khan Shaykhun", "جسر الشغور",
-        "Jisr al-Shughur", "Hass", "حاس"]
+        "Jisr al-Shughur", "Hass", "حاس", "سراقب", "سرمين", "عين الذهب", "وادي الضيف", "التمانعة", "سكيك"]
 AREAS = {"Hama": 1, "حماة": 1, "Idlib": 1, "إدلب": 1, "Aleppo": 1, "حلب": 1, "Damascus": 1, "دمشق": 1, "Homs": 1,
          "حمص": 1, "Eastern Ghouta": 3, "الغوطة الشرقية": 3, "Jisr al-Shughur": 2, "جسر الشغور": 2, "Harasta": 3,
          "حرستا": 3}
@@ -179,3 +179,47 @@ def test_without_a_gazetteer_the_rules_alone_still_apply():
     assert bare.contexts[0].name == "ادلب" and bare.contexts[0].relation == "countryside"
     assert bare.contexts[0].direction == "south"
     assert [n.name for n in parse("Saraqib and Sarmin in Idlib").places] == ["Saraqib", "Sarmin"]
+
+
+@pytest.mark.parametrize("text, names", [
+    # و joined to an article ("and the"): a new place, held or not
+    ("الرستن والغجر", ["الرستن", "الغجر"]),
+    ("سكيك والتمانعة", ["سكيك", "التمانعة"]),
+    ("سراقب والهبيط والتمانعة", ["سراقب", "الهبيط", "التمانعة"]),
+    # و joined to the first word of a held name of several words
+    ("حيان وعين الذهب", ["حيان", "عين الذهب"]),
+    ("سرمين وعين الذهب وحاس", ["سرمين", "عين الذهب", "حاس"]),
+    # ... but not where و is the name's own first letter, or the words with it are one held name
+    ("حيان ووادي الضيف", ["حيان", "وادي الضيف"]),
+    ("وادي الضيف", ["وادي الضيف"]),
+    # dual and plural descriptors before a list
+    ("بلدتي كفرنبل وحاس", ["كفرنبل", "حاس"]),
+    ("مدينتي سراقب وسرمين", ["سراقب", "سرمين"]),
+    ("قرى سراقب وسرمين وحاس", ["سراقب", "سرمين", "حاس"]),
+    # English: the serial comma, descriptors inside the items
+    ("Saraqib, Sarmin, and Binnish", ["Saraqib", "Sarmin", "Binnish"]),
+    ("Saraqib, Sarmin, & Binnish", ["Saraqib", "Sarmin", "Binnish"]),
+    ("the villages of Saraqib and Sarmin", ["Saraqib", "Sarmin"]),
+    ("Saraqib town and the village of Hass", ["Saraqib", "Hass"]),
+])
+def test_every_place_of_a_list_is_an_item(text, names):
+    assert [n.name for n in parse(text, known=known, is_area=is_area).places] == names
+
+
+def test_a_list_without_a_gazetteer_splits_on_and_the():
+    assert [n.name for n in parse("بلدة الرستن والغجر").places] == ["الرستن", "الغجر"]
+
+
+@pytest.mark.parametrize("text, name, context", [
+    ("Idlib, Kafr Nabl", "Kafr Nabl", "Idlib"),
+    ("إدلب، كفرنبل", "كفرنبل", "إدلب"),
+    ("Hama, Tal Refaat and Saraqib", "Tal Refaat", "Hama"),
+])
+def test_a_governorate_written_first_before_a_comma_is_the_context(text, name, context):
+    found = parse(text, known=known, is_area=is_area).places
+    assert found[0].name == name and [c.name for c in found[0].contexts] == [context]
+    assert all(n.name not in ("Idlib", "إدلب", "Hama") for n in found)
+
+
+def test_two_governorates_in_a_list_stay_places():
+    assert parse("حلب، إدلب", known=known, is_area=is_area).places[0].name == "حلب"

@@ -203,3 +203,91 @@ def test_a_place_field_refuses_lists_and_says_when_a_name_is_shared_or_unknown(g
         assert chosen.place is None and chosen.point == pytest.approx((35.61, 36.56)) and chosen.geo_precision == 1
     else:
         assert chosen.place is None and chosen.point is None
+
+
+# --- shared names: what narrows them, and what does not ------------------------------------------------------
+
+def near_each_other(a, b, km=15):
+    return distance_km((a.lat, a.lon), (b.lat, b.lon)) <= km
+
+
+@pytest.mark.parametrize("text", ["Rayan and Kafr Omeim", "ريان وكفر عميم", "Kafr Omeim, Rayan",
+                                  "قريتي ريان وكفر عميم"])
+def test_a_shared_name_listed_with_a_neighbour_is_the_one_beside_it(g, text):
+    alone = one(g, "Rayan")
+    assert alone.status == "ambiguous"  # several villages are called so
+    result = resolve_text(text, g)
+    assert [r.status for r in result.places] == ["resolved", "resolved"]
+    first, second = (r.candidates[0].place for r in result.places)
+    assert near_each_other(first, second)
+    assert any("listed with it" in r.reason for r in result.places)
+
+
+@pytest.mark.parametrize("text", ["Mjeidel and Kafrun", "المجيدل والكفرون"])
+def test_two_pairs_of_neighbours_of_those_names_leave_the_list_ambiguous(g, text):
+    # Two villages called Mjeidel each lie beside a village called Kafrun: the list does not choose.
+    assert [r.status for r in resolve_text(text, g).places] == ["ambiguous", "ambiguous"]
+
+
+@pytest.mark.parametrize("text", ["Deir Sunbul and Faqie", "دير سنبل والفقيع"])
+def test_a_listed_place_just_outside_the_given_area_is_taken_beside_its_neighbour(g, text):
+    hama = find_areas(g, "Hama")
+    assert resolve_text(text.split(" and ")[-1] if " and " in text else "الفقيع", g,
+                        within=hama).places[0].status == "unresolved"  # alone, --within rules it out
+    first, second = resolve_text(text, g, within=hama).places
+    assert first.status == second.status == "resolved"
+    assert governorate(g, second.candidates[0].place) == "Idleb" and "just outside" in second.reason
+    assert near_each_other(first.candidates[0].place, second.candidates[0].place)
+
+
+@pytest.mark.parametrize("text, names", [
+    ("Hezineh", {"Hazineh", "Hazana", "Hazani"}),  # حزينة, الهزانة, هزاني: written otherwise only in vowels
+    ("Qetireh", {"Qatireh", "Qattara"}),  # قطيرة, قطارة
+    ("Kdeiren", {"Kdeiran", "Qdeiran"}),  # كديران, قديران
+])
+def test_spellings_differing_only_in_vowels_are_rivals_not_a_choice(g, text, names):
+    r = one(g, text)
+    assert r.status == "ambiguous" and names <= {c.place.name for c in r.candidates}
+
+
+def test_a_spelling_that_sounds_as_one_place_still_chooses_it(g):
+    r = one(g, "Asheni")  # sounds as Ashini (e and i one vowel), not as Ashani
+    assert r.status == "resolved" and r.candidates[0].place.name == "Ashini"
+
+
+@pytest.mark.parametrize("text", ["Asilah neighbourhood", "حي أصيلة", "the Asilah quarter"])
+def test_a_name_written_as_a_neighbourhood_is_the_quarter_held_not_a_village(g, text):
+    assert one(g, "Asilah").status == "ambiguous"
+    r = one(g, text)
+    assert r.status == "resolved" and governorate(g, r.candidates[0].place) == "Aleppo"
+    assert near_each_other(r.candidates[0].place, one(g, "Aleppo city").candidates[0].place, 10)
+
+
+@pytest.mark.parametrize("text", ["Jisr al-Hamra", "جسر الحمرا", "Jisr el Hamra"])
+def test_a_name_going_on_with_an_article_is_not_read_as_its_first_word(g, text):
+    assert one(g, text.split()[0]).candidates  # "Jisr" alone is a held village...
+    assert one(g, text).status == "unresolved"  # ...but Jisr al-Hamra is another name, not held
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Tal Aar al-Sharqi", "Eastern Tal Aar"), ("Tal Aar Sharqiyeh", "Eastern Tal Aar"),
+    ("Kafr Jum Gharbi", "Western Kafr Jum"), ("تل عار الشرقي", "Eastern Tal Aar"),
+])
+def test_a_transliterated_direction_word_after_the_name_is_read(g, text, name):
+    r = one(g, text)
+    assert r.status == "resolved" and r.candidates[0].place.name == name
+
+
+@pytest.mark.parametrize("text", ["البويضة بريف دمشق", "Buwayda in Damascus countryside", "Buwayda, Rif Dimashq"])
+def test_rural_damascus_as_context_narrows_though_the_gazetteer_files_its_villages_elsewhere(g, text):
+    assert one(g, "البويضة").status == "ambiguous"
+    r = one(g, text)
+    assert r.status == "resolved" and governorate(g, r.candidates[0].place) == "Damascus"  # OCHA's filing
+    assert "within" in r.reason
+
+
+@pytest.mark.parametrize("text", ["Idlib, Kafranbel", "إدلب، كفرنبل"])
+def test_a_governorate_written_first_before_a_comma_files_the_place(g, text):
+    r = one(g, text)
+    assert r.status == "resolved" and distance_km(KAFR_NABL, (r.candidates[0].place.lat,
+                                                              r.candidates[0].place.lon)) < 3

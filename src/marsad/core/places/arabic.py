@@ -137,3 +137,17 @@ def keys(name: str) -> set[str]:
         if len(key) >= 2:
             out.add("la:" + key)
     return out
+
+
+
+_SHORT_VOWELS = (("ee", "i"), ("oo", "u"), ("ou", "u"), ("q", "k"), ("e", "i"), ("o", "u"), ("a", "i"))
+
+
+def latin_vowel_shape(plain: str) -> str:
+    """A `latin_plain` name as it sounds with a, e and i as one vowel (and o, u as one): Arabic short vowels are
+    written by ear (Hazzah and Hezzeh are one name, حزة, and also the sound of الهزة). y and w stay letters
+    (Darayya is not Daraa), so do the consonants (Salma is not Salamiyeh)."""
+    word = plain[:-1] if len(plain) > 2 and plain.endswith("h") and plain[-2] in _VOWELS else plain
+    for a, b in _SHORT_VOWELS:
+        word = word.replace(a, b)
+    return re.sub(r"(.)\1+", r"\1", word)

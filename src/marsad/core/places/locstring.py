@@ -79,8 +79,10 @@ class Parsed:
 
 # Descriptor words and the kind they give. Arabic ones are matched normalised (arabic.normalise_arabic).
 _KIND_AR = {
-    "قريه": "village", "قريتي": "village", "قري": "village", "بلده": "town", "بلدات": "town", "مدينه": "city",
-    "مخيم": "camp", "مخيمات": "camp", "حي": "neighbourhood", "احياء": "neighbourhood", "حارة": "neighbourhood",
+    "قريه": "village", "قريتي": "village", "قريتا": "village", "قري": "village", "بلده": "town", "بلدات": "town",
+    "بلدتي": "town", "بلدتا": "town", "مدينه": "city", "مدينتي": "city", "مدينتا": "city", "مدن": "city",
+    "مخيم": "camp", "مخيمات": "camp", "مخيمي": "camp", "حي": "neighbourhood", "حيي": "neighbourhood",
+    "احياء": "neighbourhood", "حاره": "neighbourhood",
     "منطقه": "area", "ناحيه": "subdistrict", "محافظه": "governorate", "شارع": "street", "طريق": "street",
     "مشفي": "facility:hospital", "مستشفي": "facility:hospital", "مدرسه": "facility:school", "سوق": "facility:market",
     "فرن": "facility:bakery", "مخبز": "facility:bakery", "جامع": "facility:mosque", "مسجد": "facility:mosque",
@@ -179,6 +181,7 @@ _COLON = re.compile(r"\s*:\s*")
 _DASH = re.compile(r"\s[-–—]+\s*|\s*[–—]+\s")
 _COMMA = re.compile(r"\s*[,،؛;]\s*")
 _AND_EN = re.compile(r"\s+(?:and|&)\s+(?!its\b)", re.IGNORECASE)
+_LEADING_AND_EN = re.compile(r"^(?:and|&)\s+(?!its\b)", re.IGNORECASE)  # "A, B, and C": the serial comma
 _PARENS = re.compile(r"\(([^()]*)\)")
 
 
@@ -260,6 +263,14 @@ def _parse_string(text: str, ctx: _Ctx) -> list[Named]:
         text = " ".join(dashed)
 
     items = _split_list(text, ctx)
+    # "Daraa, Ghariyah Sharkiyah", «حماة، كفرزيتا»: a governorate first, then a place that is not an area: the
+    # governorate is where the place is filed, as before a colon.
+    if len(items) >= 2 and items[1][1] == "," and ctx.is_area(_clean(items[0][0])) == 1 \
+            and ctx.is_area(_clean(items[1][0])) != 1:
+        area = _clean(items[0][0])
+        heads.append(Context(area, written=area))
+        head_parts.append(Part(area, CONTEXT, "a governorate written first, before a comma: where the place is"))
+        items = [(items[1][0], ""), *items[2:]]
     named: list[Named] = []
     trailing: list[Context] = []
     for item, separator in items:
@@ -318,6 +329,8 @@ def _split_list(text: str, ctx: _Ctx) -> list[tuple[str, str]]:
             for j, sub in enumerate(_split_arabic_and(chunk, ctx)):
                 out.append((sub, "and" if j else sep))
         else:
+            if sep:
+                chunk = _LEADING_AND_EN.sub("", chunk)
             if ctx.known(chunk):  # a name with "and" in it
                 out.append((chunk, sep))
                 continue
@@ -327,11 +340,12 @@ def _split_list(text: str, ctx: _Ctx) -> list[tuple[str, str]]:
 
 
 def _split_arabic_and(text: str, ctx: _Ctx) -> list[str]:
-    """«مدينة تلبيسة وبلدة الغجر», «A و B», «كفرنبل وحاس»: و joined to a descriptor, standing
-    alone, or joined to a held name (when the word with it is not one) starts a new place."""
+    """«مدينة تلبيسة وبلدة الغجر», «A و B», «كفرنبل وحاس», «سكيك والتمانعة», «بشاوي وعين الذهب»: و standing
+    alone, or joined to a descriptor, to an article (وال: "and the"), or to a held name of one to three words
+    starts a new place, unless the words with it are themselves a held name (وادي الضيف, a name with و in it)."""
     words = text.split()
     items: list[list[str]] = [[]]
-    for w in words:
+    for i, w in enumerate(words):
         n = _ar(w)
         if n in _LIST_AR and items[-1]:
             items.append([])
@@ -339,12 +353,22 @@ def _split_arabic_and(text: str, ctx: _Ctx) -> list[str]:
         if n in _SURROUNDINGS_AR:
             items[-1].append(w)
             continue
-        if items[-1] and n.startswith("و") and len(n) >= 3 and (
-                n[1:] in _KIND_AR or (not ctx.known(w) and ctx.known(w[1:]) and not _after_in(items[-1]))):
+        if items[-1] and n.startswith("و") and len(n) >= 3 and not _after_in(items[-1]) and (
+                n[1:] in _KIND_AR or _and_place(words, i, items[-1], ctx)):
             items.append([w[1:]])
             continue
         items[-1].append(w)
     return [" ".join(i) for i in items if i]
+
+
+def _and_place(words: list[str], i: int, current: list[str], ctx: _Ctx) -> bool:
+    """Does و on words[i] join a new place to the list (see `_split_arabic_and`)?"""
+    ahead = [" ".join(words[i:i + k]) for k in (1, 2, 3) if i + k <= len(words)]
+    if any(ctx.known(" ".join([*current, a])) or ctx.known(a) and not ctx.known(a[1:]) for a in ahead):
+        return False  # the و is the name's own letter (وادي الصنوع), or the words before it and it are one name
+    if _ar(words[i]).startswith("وال") and len(_ar(words[i])) >= 5:
+        return True  # "and the ...": no place name starts with وال
+    return any(ctx.known(a[1:]) for a in ahead)
 
 
 def _after_in(words: list[str]) -> bool:
@@ -501,7 +525,9 @@ def _plain_area(text: str, ctx: _Ctx) -> bool:
     """An area that may follow a name with no word between: a governorate ("Maryan Idlib"), or an area of two
     words or more ("Eastern Ghouta"); a one-word district is too often a name's own second word (Kafr Nabk)."""
     level = ctx.is_area(text)
-    return level == 1 or (level > 0 and len(text.split()) >= 2)
+    words = text.split() if arabic.is_arabic(text) else [w for w in re.split(r"[\s-]+", text) if w.lower() not in (
+        "al", "el", "the")]  # "Jisr el Hamra": an article is not a second word
+    return level == 1 or (level > 0 and len(words) >= 2)
 
 
 def _split_area(text: str, ctx: _Ctx) -> tuple[str, str, bool] | None:

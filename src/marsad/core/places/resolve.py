@@ -46,6 +46,7 @@ SPELLING_STEP = 15
 TYPO_ALIKE = 70  # a Latin name one letter off is taken as a typo when otherwise this alike (0-100)
 MAX_SOUNDING_RIVALS = 3  # more places than this of a like key: a common sound, spelling alone does not choose
 TYPO_SCORE, TYPO_UNSURE = 90.0, 89.0  # spellings this much less alike (0-100) than the closest are not rivals
+LIST_NEIGHBOUR_KM = 15.0  # places listed together are neighbours: a shared name's namesake this near a sibling
 
 EXACT, SITE_P, PLACE_P, TOWN_OF, SUB_P, DIST_P, GOV_P = ("exact point", "site", "place", "neighbourhood→city",
                                                          "subdistrict", "district", "governorate")
@@ -63,6 +64,7 @@ class Resolution:
     precision: str = ""
     candidates: list[Candidate] = field(default_factory=list)
     reason: str = ""
+    outside: list[Candidate] = field(default_factory=list)  # namesakes outside `within`, when none is inside
 
 
 @dataclass
@@ -183,7 +185,55 @@ def resolve_text(text: str, g: Gazetteer, within: list[Place] | tuple[Place, ...
         result.places.append(Resolution(point.name, None, "resolved", EXACT, [Candidate(point, 100, why, 0.0)], why))
     for named in parsed.places:
         result.places.append(resolve_named(named, g, list(within), near, limit))
+    _by_neighbours(g, [r for r in result.places if r.named is not None], within)
     return result
+
+
+def _by_neighbours(g: Gazetteer, listed: list[Resolution], within: list[Place] | tuple[Place, ...] = ()) -> None:
+    """Places listed together are neighbours («A وB», "A, B and C"): a shared name nothing else narrows is the
+    namesake beside the places it is listed with, when only one is (within LIST_NEIGHBOUR_KM). First beside the
+    siblings already resolved, then beside any candidate of the others (two shared names that narrow each
+    other). A listed name with no namesake in `within` is the one just outside it beside a resolved sibling (a
+    list crosses a governorate's border)."""
+    if len(listed) < 2:
+        return
+    for use_candidates in (False, True):
+        changed = True
+        while changed:
+            changed = False
+            for r in listed:
+                pool = r.candidates if r.status == "ambiguous" else r.outside if r.status == "unresolved" else []
+                if not pool or (r.status == "unresolved" and use_candidates):
+                    continue
+                others = [o for o in listed if o is not r]
+                anchors = [o.candidates[0].place for o in others if o.status == "resolved" and o.candidates
+                           and o.precision in (PLACE_P, SITE_P, EXACT)]
+                if use_candidates:
+                    anchors += [c.place for o in others if o.status == "ambiguous" for c in o.candidates]
+                beside = [(c, a) for c in pool for a in anchors if (_km(c.place, a) or 1e9) <= LIST_NEIGHBOUR_KM]
+                groups: list[list[Candidate]] = []
+                for c, _a in beside:
+                    group = next((gr for gr in groups if any(_related(g, c.place, o.place) for o in gr)), None)
+                    if group is None:
+                        groups.append([c])
+                    elif c not in group:
+                        group.append(c)
+                if len(groups) != 1:
+                    continue
+                chosen = groups[0][0]
+                sibling = min((a for c, a in beside if c is chosen), key=lambda a: _km(chosen.place, a) or 0)
+                where = (f"{chosen.place.name} ({_where(g, chosen.place)}), {_km(chosen.place, sibling):.0f} km from "
+                         f"{sibling.name}, listed with it")
+                if r.status == "unresolved":
+                    areas = " or ".join(dict.fromkeys(a.name for a in within))
+                    why = f"{chosen.reason}; none of that name within {areas}: the one just outside it, {where}"
+                else:
+                    why = f"{chosen.reason}; {len(pool)} places share this name: the one beside the places listed " \
+                          f"with it, {where}"
+                r.reason = _explain(r.named, chosen.place, why, [])
+                r.candidates = [chosen] + [c for c in pool if c is not chosen]
+                r.status, r.precision = "resolved", _precision(chosen.place)
+                changed = True
 
 
 def resolve_named(named: Named, g: Gazetteer, within: list[Place], near: Place | tuple[float, float] | None,
@@ -202,7 +252,7 @@ def resolve_named(named: Named, g: Gazetteer, within: list[Place], near: Place |
         if found and not inside:
             outside = ", ".join(f"{c.place.name} ({_where(g, c.place)})" for c in found[:3])
             return Resolution(named.name, named, "unresolved", reason=f"{named.name!r}: no place of that name within "
-                              f"{area_names}; outside it: {outside}")
+                              f"{area_names}; outside it: {outside}", outside=found)
         if len(inside) < len(found):
             notes.append(f"within {area_names}")
         found = inside
@@ -241,6 +291,21 @@ def resolve_named(named: Named, g: Gazetteer, within: list[Place], near: Place |
             found.insert(0, Candidate(seat, first.score, f"the main town of {first.place.name}", None))
     return Resolution(named.name, named, status, precision, found[:limit] if status == "resolved" else found[:max(
         limit, 8)], _explain(named, first.place, why, notes))
+
+
+def excluded_by_context(g: Gazetteer, named: Named, place: Place, within: list[Place] | tuple[Place, ...] = ()) -> str:
+    """Why `place` is not among the places a name may be once `within` and the string's own context narrow them
+    ("" when it is): for telling a shared name nothing narrowed from one narrowed elsewhere."""
+    if within and not any(_in_area(g, place, a) for a in within):
+        return f"outside {' or '.join(dict.fromkeys(a.name for a in within))}"
+    areas, towns, sites = _contexts(g, named, list(within))
+    if not (areas or towns or sites):
+        return ""
+    if any(_in_area(g, place, a) for a in areas) or any(
+            (_km(place, t) or 1e9) <= km for points, km in ((towns, CONTEXT_TOWN_KM), (sites, CONTEXT_SITE_KM))
+            for t in points):
+        return ""
+    return f"not in {' / '.join(dict.fromkeys(c.name for c in named.contexts))} as written"
 
 
 def _narrow_by_context(g: Gazetteer, named: Named, found: list[Candidate], areas: list[Place], towns: list[Place],
@@ -326,7 +391,18 @@ def _variants(name: str) -> list[str]:
         for clitic in ("وب", "وال", "بال", "لل", "و", "ب", "ل", "ف"):
             if first.startswith(clitic) and len(first) - len(clitic) >= 3:
                 out.append((first[len(clitic):] + " " + rest).strip())
+    else:
+        words = name.split()
+        last = arabic.latin_key(words[-1]) if len(words) >= 2 else ""
+        head = words[:-2] if len(words) >= 3 and arabic.latin_words(words[-2]) in (["al"], ["el"], ["as"], ["ash"]) \
+            else words[:-1]
+        if last in _LATIN_DIRECTION and head:  # "Ghariyah al-Sharqiyah" is OCHA's "Eastern Ghariyeh"
+            out.append(f"{_LATIN_DIRECTION[last]} {' '.join(head)}")
     return out
+
+
+# Arabic direction adjectives as transliterated (Sharqiyah, Gharbi, Shamaliyeh, Janoubi), by Latin key.
+_LATIN_DIRECTION = {"srk": "Eastern", "grb": "Western", "sml": "Northern", "jnb": "Southern"}
 
 
 def _lookup(g: Gazetteer, name: str, near: Place | tuple[float, float] | None) -> list[Candidate]:
@@ -339,6 +415,9 @@ def _lookup(g: Gazetteer, name: str, near: Place | tuple[float, float] | None) -
             best = max(alike.values())
             keyed = [c for c in keyed if alike[c.place.id] >= LATIN_KEY_ALIKE
                      or (best >= LATIN_KEY_ALIKE and alike[c.place.id] >= best - SPELLING_STEP)]
+            if keyed:  # and the places of that key spelled otherwise only in vowels: rivals, however scored
+                keyed += [c for c in found if c not in keyed and c.reason.startswith("the same Latin")
+                          and _shaped_as_written(c.place, variant)]
         if keyed:
             return keyed
     for variant in _variants(name):
@@ -382,11 +461,18 @@ def _one_edit_keys(g: Gazetteer) -> list[str]:
     return cached
 
 
+_ARTICLE_START = re.compile(r"^(?:(?:al|el|ad|ar|as|ash|at|az|an|adh|ath|ul)(?:-|\s|$)|ال)", re.IGNORECASE)
+
+
 def _known_head(g: Gazetteer, name: str) -> str:
-    """The longest run of first words that is a held name (of 4 letters or more), or ""."""
+    """The longest run of first words that is a held name (of 4 letters or more), or "". Not when the words
+    after it begin with an article: "Karm al-Afandi", «كرم الأفندي» is one name of two parts (an idafa), not the
+    place Karm and a word not read."""
     words = name.split()
     for i in range(len(words) - 1, 0, -1):
         head = " ".join(words[:i])
+        if _ARTICLE_START.match(words[i]):
+            continue
         if len(re.sub(r"\W", "", head)) >= 4 and _known(g, head):
             return head
     return ""
@@ -424,7 +510,26 @@ def _contexts(g: Gazetteer, named: Named, within: list[Place]) -> tuple[list[Pla
                 sites.append(place)
     # A town of the same name as an admin area named as context is its seat: "in Hama" is the governorate
     # for villages, the city for neighbourhoods; both stay.
-    return areas, towns, sites
+    return _holding(g, areas), towns, sites
+
+
+def _holding(g: Gazetteer, areas: list[Place]) -> list[Place]:
+    """Areas that hold places: one a gazetteer holds empty (OCHA's list files Rural Damascus's villages under a
+    district of that name in Damascus governorate) stands as the areas of the same name that hold them."""
+    cached = getattr(g, "_parents", None)
+    if cached is None or cached[0] != len(g.places):
+        cached = (len(g.places), {p.parent for p in g.places.values() if p.parent})
+        g._parents = cached  # kept with the gazetteer it indexes
+    parents = cached[1]
+    out: list[Place] = []
+    for area in areas:
+        if area.id in parents:
+            out.append(area)
+            continue
+        same = [g.get(i) for i in dict.fromkeys(i for n in area.all_names() for k in arabic.keys(n)
+                                                for i in g.by_key.get(k, []))]
+        out += [p for p in same if p.level in ADMIN and p.id in parents and p not in out] or [area]
+    return out
 
 
 def _town_of(g: Gazetteer, named: Named, towns: list[Place], areas: list[Place],
@@ -516,7 +621,12 @@ def _decide(g: Gazetteer, found: list[Candidate], near: Place | tuple[float, flo
     name = named.name
     best = found[0].score
     best_spelled = _spelled(g, found[0], name)
-    top = [c for c in found if c.score >= best - 2 and _spelled(g, c, name) >= best_spelled - SPELLING_STEP]
+    # A place spelled otherwise only in its vowels (Hazzah: Hazzeh, Hezzeh) is a rival however far the
+    # letters are, since vowels are written by ear.
+    spelled_alike = [c for c in found if c.score >= best - 2 and _spelled(g, c, name) >= best_spelled - SPELLING_STEP]
+    by_vowels = [c for c in found if c not in spelled_alike and c.reason.startswith("the same Latin")
+                 and _shaped_as_written(c.place, name)]
+    top = spelled_alike + by_vowels
     # A place whose own name is written so before places that carry it only as another name.
     wanted = arabic.keys(name)
     own = [c for c in top if wanted & set().union(*(arabic.keys(n) for n in (c.place.name, c.place.name_ar) if n))]
@@ -547,6 +657,15 @@ def _decide(g: Gazetteer, found: list[Candidate], near: Place | tuple[float, flo
             found.remove(chosen)
             found.insert(0, chosen)
             return "resolved", f"{chosen.reason}; the nearest of {len(groups)} places of that name"
+    if _inner(named):  # "al-Merjeh neighborhood": the one namesake held as a quarter (camp, facility), if one is
+        of_kind = [gr for gr in groups if any(c.place.kind == named.kind or (
+            named.kind == "neighbourhood" and c.place.level == SITE) for c in gr)]
+        if len(of_kind) == 1:
+            chosen = next(c for c in of_kind[0] if c.place.kind == named.kind or c.place.level == SITE)
+            found.remove(chosen)
+            found.insert(0, chosen)
+            return "resolved", (f"{chosen.reason}; written as a {named.kind.replace('facility:', '')}: the one of "
+                                f"{len(groups)} places of that name held as one")
     chosen = _sounds_as_written(g, groups, name)
     if chosen is not None:
         found.remove(chosen)
@@ -559,6 +678,8 @@ def _decide(g: Gazetteer, found: list[Candidate], near: Place | tuple[float, flo
         if len(seats) != 1:
             continue
         chosen = next(c for c in seats[0] if _is_seat(g, c.place, widest))
+        if widest == SUBDISTRICT and chosen in by_vowels:
+            continue  # a sub-district's town spelled otherwise than written is a rival, never the choice
         others = {_arabic_name(c.place) for gr in groups if gr is not seats[0] for c in gr}
         if widest == SUBDISTRICT and (not _arabic_name(chosen.place) or _arabic_name(chosen.place) in others):
             continue  # villages truly named the same as a sub-district's town (Nawa, Dana): not chosen
@@ -571,6 +692,15 @@ def _decide(g: Gazetteer, found: list[Candidate], near: Place | tuple[float, flo
                             f"names: {chosen.place.name} ({chosen.place.name_ar}), the main town of its sub-district")
     names = "; ".join(f"{gr[0].place.name} ({_where(g, gr[0].place)})" for gr in groups[:5])
     return "ambiguous", f"{len(groups)} places share this name and nothing narrows it: {names}"
+
+
+def _shaped_as_written(place: Place, written: str) -> bool:
+    """A Latin name of the place differs from the written one only in its vowels (`arabic.latin_vowel_shape`)."""
+    if arabic.is_arabic(written):
+        return False
+    shape = arabic.latin_vowel_shape(arabic.latin_plain(written))
+    return any(not arabic.is_arabic(n) and arabic.latin_vowel_shape(arabic.latin_plain(n)) == shape
+               for n in place.all_names())
 
 
 def _sound_of(place: Place, written: str) -> str:
