@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/marsad
 JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
 PYTEST = $(VENV)/bin/python -m pytest -n $(JOBS) --dist loadfile
 
-.PHONY: demo test system-deps bench clean messages
+.PHONY: demo test system-deps bench clean messages fuzz
 
 $(VENV)/.installed: pyproject.toml setup.py src/marsad/core/matching/_mih.c
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,8 @@ $(VENV)/.installed: pyproject.toml setup.py src/marsad/core/matching/_mih.c
 	touch $@
 
 system-deps:
-	@if ! command -v exiftool >/dev/null || ! command -v chromium >/dev/null || ! command -v msgfmt >/dev/null || ! ldconfig -p | grep -q libmagic.so.1; then \
-	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libimage-exiftool-perl libmagic1 openssl chromium gettext; fi
+	@if ! command -v exiftool >/dev/null || ! command -v chromium >/dev/null || ! command -v msgfmt >/dev/null || ! ldconfig -p | grep -q libmagic.so.1 || ! ldconfig -p | grep -q libpangoft2 || ! fc-list | grep -q Amiri; then \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libimage-exiftool-perl libmagic1 openssl chromium gettext fonts-hosny-amiri libpango-1.0-0 libpangoft2-1.0-0; fi
 
 demo: system-deps $(VENV)/.installed
 	$(VENV)/bin/marsad demo --dir demo-data
@@ -42,6 +42,16 @@ bench: system-deps $(VENV)/.installed
 	$(VENV)/bin/python bench/sources.py
 	$(VENV)/bin/python bench/grouping_eval.py
 	$(VENV)/bin/python bench/places_eval.py --misses 0
+
+# Fuzz each reader for FUZZ_SECONDS (atheris, a test extra); a crash stops there, its input left in FUZZ_OUT
+FUZZ_SECONDS ?= 60
+FUZZ_OUT ?= /tmp/marsad-fuzz
+fuzz: $(VENV)/.installed
+	@mkdir -p $(FUZZ_OUT)
+	@for h in fuzz/fuzz_*.py; do echo "== $$h ($(FUZZ_SECONDS) s)"; \
+	  $(VENV)/bin/python $$h -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(FUZZ_OUT)/ > $(FUZZ_OUT)/last.log 2>&1 \
+	    || { grep -a -v "^INFO: Instrumenting" $(FUZZ_OUT)/last.log | tail -n 40; exit 1; }; \
+	  grep -a "^Done" $(FUZZ_OUT)/last.log; done
 
 # The Arabic catalogue: extract every string, then translate the new ones in src/marsad/locale/ar/LC_MESSAGES/django.po
 messages: $(VENV)/.installed

@@ -264,15 +264,15 @@ def test_publish_leaks_nothing_and_republishes_byte_for_byte(workspace, tmp_path
     # A public change: correction leaves for what changed; an earlier proof still verifies.
     service.update(service.get(code), {"notes": "Corrected summary."}, "actor:test")
     corrected = publish(out, project, "fair")
-    changed = {f"{lang}/incidents/{code}.html" for lang in ("ar", "en")} | {
-        f"data/incidents.{fmt}" for fmt in ("csv", "geojson", "xlsx")} | {"manifest.json"}
+    changed = {f"{lang}/incidents/{code}.{ext}" for lang in ("ar", "en") for ext in ("html", "pdf")} | {
+        f"data/incidents.{fmt}" for fmt in ("csv", "geojson", "xlsx")} | {"manifest.json", "data/events.json"} | {
+        f"{lang}/{name}" for lang in ("ar", "en") for name in ("feed.atom", "index.html")}  # feed; index lists it
     assert corrected.public_log_added == len(changed), corrected
     proof = (out / f"en/incidents/{code}.html.tlog-proof").read_text()
     entry = json.loads(base64.b64decode(proof.split("\n")[1].removeprefix("extra ")))
     assert entry["type"] == "correction" and entry["sha256"] == hashlib.sha256(page.read_bytes()).hexdigest()
-    old = "assets/site.css.tlog-proof"  # unchanged file, its proof from before the log grew
-    assert (out / old).read_bytes() != files[old]
-    (out / old).write_bytes(files[old])
+    old = "assets/site.css.tlog-proof"  # unchanged file: its proof from before the log grew is kept, and holds
+    assert (out / old).read_bytes() == files[old]
     assert _verify(out).returncode == 0
     from marsad import publog_verify
 
@@ -283,13 +283,15 @@ def test_publish_leaks_nothing_and_republishes_byte_for_byte(workspace, tmp_path
     assert publog_verify.verify_inclusion(index, size, publog_verify.leaf(extra), hashes, root)
     assert (out / "log" / "checkpoints" / str(size)).read_text() == note and size < corrected.public_log_size
 
-    # Withdrawn: its pages and media leave the site with their proofs, the log says so, the site still checks.
+    # Withdrawn: its media leave the site with their proofs and its pages become tombstones (see
+    # test_publish_site_extras.py); the log says so, the site still checks.
     service.update(service.get(code), {"status": "discounted"}, "actor:test")
     withdrawn = publish(out, project, "fair")
-    gone = {f"{lang}/incidents/{code}.html" for lang in ("ar", "en")} | set(media)
+    gone = set(media)
     assert withdrawn.incidents == 0 and not any((out / p).exists() or (out / (p + ".tlog-proof")).exists()
                                                 for p in gone)
-    assert withdrawn.public_log_added >= len(gone) and _verify(out).returncode == 0
+    assert "withdrawn" in (out / f"en/incidents/{code}.html").read_text()
+    assert withdrawn.public_log_added >= len(gone) + 2 and _verify(out).returncode == 0
 
 
 def test_the_command_refuses_bad_input_and_writes_nothing(marsad, tmp_path):

@@ -65,14 +65,16 @@ def test_published_pages_work_from_file_and_hide_graphic_media(browser, site, sh
         key = public_log_signer(Path(settings.WORKSPACE.keys_dir)).verifier().vkey()
         assert page.locator("footer [data-publog-key]").inner_text() == key
         box = page.locator("footer [data-publog-verifier][data-publog-state=idle]")
-        assert box.is_visible() and "choose this site's folder" in box.inner_text()
+        assert box.is_visible() and ("اختر مجلد هذا الموقع" if lang == "ar" else "choose this site's folder") in \
+            box.inner_text()  # the verifier speaks the page's language
         # the reader chooses the page and its media with their proofs: verified
         paths = [f"{lang}/incidents/{code}.html", *sorted(p.relative_to(out).as_posix()
                                                           for p in (out / "media").iterdir() if p.suffix != ".tlog-proof")]
         page.set_input_files("[data-publog-files]", [str(out / p) for p in paths] +
                              [str(out / (p + ".tlog-proof")) for p in paths])
         page.wait_for_selector("[data-publog-verifier][data-publog-state=verified]", timeout=10_000)
-        assert page.locator("[data-publog-summary]").inner_text().startswith("verified: 3 file(s)")
+        assert page.locator("[data-publog-summary]").inner_text().startswith(
+            "تم التحقق: 3" if lang == "ar" else "verified: 3 file(s)")
         engine = page.locator("[data-publog-verifier]").get_attribute("data-publog-engine")
         assert engine == ("noble" if lang == "ar" else "webcrypto")
         page.locator("footer.site").scroll_into_view_if_needed()
@@ -122,7 +124,7 @@ def test_served_over_http_the_page_verifies_itself(browser, site):
             "error", "warning") and not m.location.get("url", "").endswith("/favicon.ico") else None)
         page.goto(f"http://127.0.0.1:{server.server_port}/ar/incidents/{code}.html")
         page.wait_for_selector("[data-publog-verifier][data-publog-state=verified]", timeout=10_000)
-        assert page.locator("[data-publog-summary]").inner_text().startswith("verified: 3 file(s)")
+        assert page.locator("[data-publog-summary]").inner_text().startswith("تم التحقق: 3")  # in Arabic
         assert problems == [], problems  # the browser's own favicon.ico request aside: none is published
         page.close()
     finally:

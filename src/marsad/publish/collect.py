@@ -4,27 +4,24 @@ recorded when an item has none, to be reviewed before the next publish)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
-
-from django.db.models import Max
 
 from marsad.access.roles import RESTRICTED_INCIDENT_FIELDS
 from marsad.core.places.gazetteer import DISTRICT, GOVERNORATE, SUBDISTRICT, Gazetteer
-from marsad.core.publish import fields, names, sources
+from marsad.core.publish import changes, fields, names, sources
 from marsad.custody.models import LogEntry
-from marsad.evidence.models import Derivative
-from marsad.evidence.redaction import (
-    RedactionError,
-    approved_redaction,
-    redact_item,
-    redacted_of,
-)
+from marsad.evidence.models import Capture, Derivative
+from marsad.evidence.redaction import APPROVED, RedactionError, approved_redaction, redact_item, redacted_of
+from marsad.evidence.redaction import ROLE as REDACTED_ROLE
 from marsad.incidents import exports, places
-from marsad.incidents.models import Incident, IncidentItem
+from marsad.incidents.models import Incident, IncidentChange, IncidentItem, Place
 
 logger = logging.getLogger(__name__)
 PUBLISH_EVENT = "publish"
@@ -57,6 +54,7 @@ class Published:
     sources: list[tuple[str, str, int]] = field(default_factory=list)
     first_published: datetime | None = None
     last_updated: datetime | None = None
+    corrections: list[tuple[str, list[str]]] = field(default_factory=list)  # (day, parts changed)
 
 
 def choose(grade: str, project=None):
@@ -108,31 +106,172 @@ def _place(incident: Incident, g: Gazetteer) -> dict[str, Any] | None:
     return {"name": here.name, "name_ar": here.name_ar, "pcode": here.pcode, "levels": levels}
 
 
-def collect(incidents: list[Incident], actor: str | None = None) -> list[Published]:
-    g = places.gazetteer()
+ROWS_FORMAT = "publish-rows-1"  # change when what a cached row depends on changes
+
+
+def _source_digest() -> str:
+    """The code an export row is made by: a new version of it makes every row again."""
+    from marsad.incidents import service
+
+    h = hashlib.sha256(ROWS_FORMAT.encode())
+    for module in (exports, service, places):
+        h.update(Path(module.__file__).read_bytes())
+    return h.hexdigest()
+
+
+def _gazetteer_stamp() -> list:
+    """The stamp places.gazetteer() rebuilds on (count, folded, newest): a row names places from it."""
+    places.ensure_default()  # the first use imports the default gazetteer: stamp what rows will be made from
+    return [Place.objects.count(), Place.objects.filter(merged_into__isnull=False).count(),
+            Place.objects.order_by("-id").values_list("id", flat=True).first()]
+
+
+class _Rows:
+    """Export rows kept between runs (in the workspace, never the site) under a digest of all
+    they are made from, so that an unchanged incident costs no query of its own: with thousands
+    of incidents, making every row again is most of a publish run."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path, self.kept, self.used, self.made = path, {}, {}, 0
+        self._gazetteer, self._base = None, None
+        if path is not None and path.exists():
+            try:
+                self.kept = json.loads(path.read_text(encoding="utf-8"))
+            except ValueError:  # a damaged cache is only slower
+                self.kept = {}
+
+    def gazetteer(self) -> Gazetteer:
+        if self._gazetteer is None:
+            self._gazetteer = places.gazetteer()
+        return self._gazetteer
+
+    def get(self, incident: Incident, parts: list) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        if self._base is None:
+            self._base = [_source_digest(), _gazetteer_stamp()]
+        own = {f.attname: getattr(incident, f.attname) for f in Incident._meta.concrete_fields}
+        place = [incident.place.key, incident.place.merged_into.key if incident.place.merged_into_id else None] \
+            if incident.place_id else None
+        key = hashlib.sha256(json.dumps([self._base, own, place, incident.split_from.code if incident.split_from_id
+                                         else None, parts], default=str, sort_keys=True).encode()).hexdigest()
+        found = self.kept.get(key)
+        if found is None:
+            g = self.gazetteer()
+            found = {"row": exports.row(incident, g), "place": _place(incident, g)}
+            self.made += 1
+        self.used[key] = found
+        return found["row"], found["place"]
+
+    def save(self) -> None:
+        if self.path is None or self.used.keys() == self.kept.keys():
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.used, sort_keys=True, default=str), encoding="utf-8")
+        tmp.replace(self.path)  # only this run's rows: the cache never grows past the site
+
+
+def _bulk(ids: list[int]) -> dict[str, Any]:
+    """What the incidents' rows and media are made from, in a few queries for all of them."""
+    links: dict[int, list[IncidentItem]] = defaultdict(list)
+    for link in IncidentItem.objects.filter(incident_id__in=ids).select_related("item"):
+        links[link.incident_id].append(link)
+    items = IncidentItem.objects.filter(incident_id__in=ids).values("item_id")
+    captures: dict[tuple[int, int | None], str] = {}  # (item, project) -> its first sighting's source kind
+    for item_id, project_id, kind in Capture.objects.filter(item_id__in=items).order_by(
+            "ingested_at", "id").values_list("item_id", "project_id", "source_kind"):
+        captures.setdefault((item_id, project_id), kind)
+    redacted_items, approved = set(), {}
+    for d in Derivative.objects.filter(item_id__in=items, role__startswith=REDACTED_ROLE).order_by("log_index"):
+        redacted_items.add(d.item_id)
+        if d.decision == APPROVED:
+            best = approved.get(d.item_id)
+            if best is None or (d.decided_at, d.log_index) > (best.decided_at, best.log_index):
+                approved[d.item_id] = d  # the latest approved, as approved_redaction() chooses
+    history: dict[int, list[tuple]] = defaultdict(list)
+    for row in IncidentChange.objects.filter(incident_id__in=ids).values_list("incident_id", "at", "field", "action"):
+        history[row[0]].append(row[1:])
+    merged: dict[int, list[str]] = defaultdict(list)
+    for into, code in Incident.objects.filter(merged_into_id__in=ids).values_list("merged_into_id", "code"):
+        merged[into].append(code)
+    return {"links": links, "captures": captures, "redacted": redacted_items, "approved": approved,
+            "history": history, "merged": merged}
+
+
+def collect(incidents: list[Incident], actor: str | None = None, cache: Path | None = None) -> list[Published]:
+    """The incidents as published. `cache`: where export rows are kept between runs (a workspace path)."""
+    incidents = list(incidents)
     codes = {i.code for i in incidents}
     columns = fields.public_columns(exports.COLUMNS, RESTRICTED_INCIDENT_FIELDS)
+    hidden = fields.INTERNAL_FIELDS | set(RESTRICTED_INCIDENT_FIELDS)
     first = first_publications()
+    bulk = _bulk([i.pk for i in incidents])
+    rows = _Rows(cache)
     out = []
     for incident in incidents:
-        links = sorted(incident.links.select_related("item"), key=lambda x: (ROLE_ORDER.get(x.role, 9), x.added_at,
-                                                                            x.id))
+        links = sorted(bulk["links"][incident.pk], key=lambda x: (ROLE_ORDER.get(x.role, 9), x.added_at, x.id))
         media, withheld, awaiting, pairs = [], 0, 0, []
         for link in links:
             item = link.item
-            capture = item.captures.filter(project_id=incident.project_id).order_by("ingested_at", "id").first()
-            pairs.append((item.kind, capture.source_kind if capture else None))
-            made, waits = redacted(item, actor) if item.kind in MEDIA_KINDS else (None, False)
+            pairs.append((item.kind, bulk["captures"].get((item.pk, incident.project_id))))
+            if item.kind not in MEDIA_KINDS:
+                made, waits = None, False
+            elif item.pk in bulk["approved"]:
+                made, waits = bulk["approved"][item.pk], False
+            elif item.pk in bulk["redacted"]:
+                made, waits = None, True  # made, waiting for a person's decision
+            else:
+                made, waits = redacted(item, actor)  # makes one (and records it) for review
             if made is None:
                 withheld, awaiting = withheld + 1, awaiting + waits
                 continue
             media.append(Media(link.role, item.kind, made.mime, made.sha256, names.media_file(made.sha256, made.mime),
                                item.graphic, made.sha256))
-        row = fields.public_row(exports.row(incident, g), columns, codes, [m.sha256 for m in media])
-        last = incident.changes.exclude(field__in=fields.INTERNAL_FIELDS | set(RESTRICTED_INCIDENT_FIELDS)).aggregate(
-            last=Max("at"))["last"] or incident.created
+        history = bulk["history"][incident.pk]
+        parts = [[(x.id, x.role, x.added_at, x.item.sha256, x.item.kind, x.item.graphic, pair[1])
+                  for x, pair in zip(links, pairs)],
+                 max((at for at, _f, _a in history), default=None), sorted(bulk["merged"][incident.pk])]
+        exported, place = rows.get(incident, parts)
+        row = fields.public_row(exported, columns, codes, [m.sha256 for m in media])
+        public = [(at, f, a) for at, f, a in history if f not in hidden]
+        last = max((at for at, _f, _a in public), default=None) or incident.created
         row["timestamp"] = int(last.timestamp())
         values = {c: row.get(c) for c in columns}
-        out.append(Published(incident.code, values, row, _place(incident, g), media, withheld, awaiting,
-                             sources.count_by_kind(pairs), first.get(incident.code), last))
+        out.append(Published(incident.code, values, row, place, media, withheld, awaiting,
+                             sources.count_by_kind(pairs), first.get(incident.code), last,
+                             changes.corrections(public, first.get(incident.code))))
+    rows.save()
+    logger.info("%d export row(s) made, %d kept from the last run", rows.made, len(incidents) - rows.made)
+    return out
+
+
+def withdrawals(codes: set[str]) -> list[changes.Withdrawal]:
+    """Why and when each of `codes` (published before, not now) left the site, for its tombstone.
+    The reason is the one recorded with the change that withdrew it, screened for anything
+    that could point at a source; an incident merged into another points to it."""
+    out = []
+    for code in sorted(codes):
+        incident = Incident.objects.filter(code=code).select_related("merged_into").first()
+        if incident is None:
+            out.append(changes.Withdrawal(code, "unpublished", None, ""))
+            continue
+        history = incident.changes.order_by("-at", "-log_index")
+        restricted = [getattr(incident, f, "") for f in RESTRICTED_INCIDENT_FIELDS]
+        if incident.merged_into_id:
+            target = incident.merged_into
+            while target.merged_into_id:  # merged again since: point at where it lives now
+                target = target.merged_into
+            change = history.filter(action="merge", field="merged_into").first()
+            kind, merged_into = "merged", target.code
+        elif incident.status in fields.WITHDRAWN_STATUSES:
+            change = next((c for c in history.filter(field="status") if c.new in fields.WITHDRAWN_STATUSES), None)
+            kind, merged_into = "withdrawn", None
+        elif incident.grade == Incident.Grade.DISCOUNTED:
+            change = history.filter(field="grade").first()
+            kind, merged_into = "withdrawn", None
+        else:  # graded down, or moved to another project: said without the internal reason
+            change = history.exclude(field__in=fields.INTERNAL_FIELDS | set(RESTRICTED_INCIDENT_FIELDS)).first()
+            kind, merged_into = "unpublished", None
+        when = change.at if change is not None else None
+        reason = changes.public_reason(change.reason, restricted) if change is not None and kind != "unpublished" else ""
+        out.append(changes.Withdrawal(code, kind, when, reason, merged_into))
     return out

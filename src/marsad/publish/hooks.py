@@ -5,7 +5,7 @@
 so a wrong folder loses nothing. `published` runs once every file, the manifest
 included, is written: it logs each file (path and SHA-256 only, bound to the internal
 custody log's signed checkpoint), withdraws what the site no longer holds and writes a
-.tlog-proof beside each file. Files that did not change add no leaf and no byte."""
+.tlog-proof beside each new or changed file. Files that did not change add no leaf and no byte."""
 
 from __future__ import annotations
 
@@ -38,8 +38,18 @@ def log_size(out: Path, signer: Signer) -> int:
         raise PublishError(f"{out / LOG_DIR} cannot be extended: {e}; nothing was written") from e
 
 
+def checkpoint_size(out: Path) -> int:
+    """The size in the checkpoint this run just signed (reading it back: loading the whole log
+    again to count it took seconds on a large site)."""
+    path = out / LOG_DIR / "checkpoint"
+    return int(path.read_text(encoding="utf-8").split("\n")[1]) if path.exists() else 0
+
+
 def published(out: Path, signer: Signer, files: dict[str, str], internal: tuple[int, bytes],
               redacted: Iterable[str], now: datetime) -> dict[str, Published]:
     """Log `files` (every file of the site, manifest.json included: path -> SHA-256) and
     withdraw the ones an earlier run published that are gone now."""
-    return publish_site(out, signer, files, internal, redacted=redacted, withdraw_others=True, now=now)
+    # An unchanged file keeps its proof, made against the older checkpoint the log keeps (verifiers
+    # accept it): rewriting every proof after each change made a one-incident run rewrite the whole site.
+    return publish_site(out, signer, files, internal, redacted=redacted, withdraw_others=True,
+                        refresh_proofs=False, now=now)

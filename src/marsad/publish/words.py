@@ -4,7 +4,7 @@ grade definitions. Whole sentences with placeholders, translated under the page'
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 
 def grade_name(grade: str) -> str:
@@ -57,3 +57,51 @@ def source_line(kind: str, origin: str, n: int) -> str:
     if origin == "webarchive":
         return _("%(things)s from a web archive") % {"things": things}
     return _("%(things)s sent to us as files") % {"things": things}
+
+
+# Parts of an incident page a correction can touch (marsad.core.publish.changes.PARTS).
+def part_name(part: str) -> str:
+    return {"title": _("title"), "date": _("date and time"), "place": _("place"), "type": _("type"),
+            "actors": _("suspected actors"), "casualties": _("casualties"), "health": _("attack on health care"),
+            "summary": _("summary"), "grade": _("grade"), "evidence": _("evidence")}.get(part, _("other details"))
+
+
+def parts_changed(parts: list[str]) -> str:
+    return ", ".join(part_name(p) for p in parts) if parts else part_name("other")
+
+
+def withdrawal_line(kind: str) -> str:
+    if kind == "withdrawn":
+        return _("Withdrawn: on review, this incident no longer stands as published.")
+    if kind == "merged":
+        return _("Merged into another incident, which now holds its evidence.")
+    return _("No longer published: it no longer meets this site's standard of evidence.")
+
+
+def feed_summary(date: str, place: str, kind: str, killed, grade: str) -> str:
+    parts = [date or _("date unknown")]
+    if place:
+        parts.append(place)
+    if kind:
+        parts.append(kind)
+    if killed is not None:
+        parts.append(ngettext("%(n)s killed (best estimate)", "%(n)s killed (best estimate)", killed) % {"n": killed})
+    parts.append(_("grade: %(grade)s") % {"grade": grade_name(grade)})
+    return " · ".join(parts)
+
+
+def verifier_words() -> dict[str, str]:
+    """The in-page verifier's words (verify.js), in the page's language; %s marks where a value goes."""
+    return {
+        "verified": pgettext("in-page verifier", "verified"), "failed": _("FAILED"), "not_chosen": _("not chosen"),
+        "summary_verified": _("verified: %s file(s) are as the organisation published them"),
+        "summary_failed": _("FAILED: %s"), "nothing": _("nothing chosen to verify"),
+        "from_file": _("Opened from a file: choose this site's folder, or drop the files with their .tlog-proof "
+                       "files, to verify them."),
+        "choose_files": _("Files and their .tlog-proof:"), "choose_folder": _("or the whole site folder:"),
+        "changed": _("its SHA-256 is not the one the log records: the file was changed"),
+        "not_proven": _("its entry is not proven to be in the signed log"),
+        "other_file": _("its proof is for another file (%s)"), "unreadable": _("its proof is unreadable (%s)"),
+        "cannot_read": _("cannot be read (%s)"), "choose_proof": _("choose its .tlog-proof too"),
+        "no_key": _("no log key on the page"), "not_signed": _("the checkpoint is not signed by the log's key %s"),
+    }

@@ -23,9 +23,13 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def build(root: Path, files: list[str], extra: dict | None = None) -> bytes:
-    """The manifest of `files` (site paths under `root`), every file hashed as written."""
-    entries = [{"path": p, "sha256": sha256_file(root / p), "size": (root / p).stat().st_size}
+def build(root: Path, files: list[str], extra: dict | None = None,
+          known: dict[str, tuple[str, int]] | None = None) -> bytes:
+    """The manifest of `files` (site paths under `root`), every file hashed as written
+    (`known`: path -> (SHA-256, size) of files whose bytes were hashed as they were written)."""
+    known = known or {}
+    entries = [{"path": p, "sha256": known[p][0], "size": known[p][1]} if p in known else
+               {"path": p, "sha256": sha256_file(root / p), "size": (root / p).stat().st_size}
                for p in sorted(set(files))]
     body = {"format": FORMAT, **(extra or {}), "files": entries}
     return (json.dumps(body, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode()

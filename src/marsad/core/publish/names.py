@@ -35,3 +35,15 @@ def relative(from_page: str, target: str) -> str:
     """`target` (site path) as a relative link from `from_page`: works from file:// and any host."""
     depth = from_page.count("/")
     return "../" * depth + target
+
+
+def timeline_page(lang: str) -> str:
+    return f"{lang}/timeline.html"
+
+
+def feed_file(lang: str) -> str:
+    """The Atom feed of one language, beside its index."""
+    return f"{lang}/feed.atom"
+
+
+EVENTS_FILE = "data/events.json"  # TimeMap's events list

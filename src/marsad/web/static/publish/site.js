@@ -1,10 +1,12 @@
-/* The index page's filters (kept in the URL's query, so a filtered list can be linked) and its map.
+/* The index and timeline pages' filters (kept in the URL's query, so a filtered list can be linked),
+   the index's map and the timeline's histogram (drawn on the server; here only narrowed to the filters).
    A classic script: module scripts do not run from file://. Without JavaScript the whole list shows. */
 (function () {
   "use strict";
   var params = new URLSearchParams(window.location.search);
   var form = document.querySelector("form.filters");
-  var rows = Array.prototype.slice.call(document.querySelectorAll("#incidents tbody tr[data-grade]"));
+  var rows = Array.prototype.slice.call(
+    document.querySelectorAll("#incidents tbody tr[data-grade], #timeline li[data-grade]"));
   var shown = {};
 
   function fill() {
@@ -67,7 +69,29 @@
     else m.setView([35, 38], 6);
   }
 
+  function histogram() {
+    var svg = document.getElementById("histogram");
+    if (!svg) return;
+    var per = {}, most = 0;
+    rows.forEach(function (row) {
+      if (row.hidden) return;
+      var d = row.getAttribute("data-date");
+      per[d] = (per[d] || 0) + 1;
+      most = Math.max(most, per[d]);
+    });
+    var base = svg.querySelector("line.axis"), height = Number(base ? base.getAttribute("y1") : 120);
+    Array.prototype.forEach.call(svg.querySelectorAll("rect[data-date]"), function (bar) {
+      var n = per[bar.getAttribute("data-date")] || 0, h = n ? Math.max(height * n / most, 2) : 0;
+      bar.setAttribute("height", h.toFixed(2));
+      bar.setAttribute("y", (height - h).toFixed(2));
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("#timeline li.day"), function (day) {
+      day.hidden = !day.querySelector("li[data-grade]:not([hidden])");
+    });
+  }
+
   fill();
   filter();
+  histogram();
   map();
 })();

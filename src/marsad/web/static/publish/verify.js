@@ -15,6 +15,29 @@
   "use strict";
 
   var scriptSrc = document.currentScript ? document.currentScript.src : "";
+  // The words shown to the reader: the page's language where it gives them (a JSON script
+  // element, #publog-words, filled by the site's templates), else these. %s: a value.
+  var WORDS = {
+    verified: "verified", failed: "FAILED", not_chosen: "not chosen",
+    summary_verified: "verified: %s file(s) are as the organisation published them",
+    summary_failed: "FAILED: %s", nothing: "nothing chosen to verify",
+    from_file: "Opened from a file: choose this site's folder, or drop the files with their .tlog-proof files, to verify them.",
+    choose_files: "Files and their .tlog-proof:", choose_folder: "or the whole site folder:",
+    changed: "its SHA-256 is not the one the log records: the file was changed",
+    not_proven: "its entry is not proven to be in the signed log",
+    other_file: "its proof is for another file (%s)", unreadable: "its proof is unreadable (%s)",
+    cannot_read: "cannot be read (%s)", choose_proof: "choose its .tlog-proof too",
+    no_key: "no log key on the page", not_signed: "the checkpoint is not signed by the log's key %s"
+  };
+  function loadWords() {
+    var el = document.getElementById("publog-words");
+    if (!el) return;
+    try {
+      var given = JSON.parse(el.textContent);
+      Object.keys(WORDS).forEach(function (k) { if (typeof given[k] === "string") WORDS[k] = given[k]; });
+    } catch (e) { /* keep the English words */ }
+  }
+  function t(key, value) { return WORDS[key].replace("%s", value === undefined ? "" : String(value)); }
   var engine = null; // "webcrypto" or "noble"
   var enc = new TextEncoder();
 
@@ -133,7 +156,7 @@
       tries.push(ed25519Verify(key.publicKey, enc.encode(text), blob.subarray(4)));
     });
     return Promise.all(tries).then(function (results) {
-      if (results.indexOf(true) < 0) throw new Error("the checkpoint is not signed by the log's key " + key.name);
+      if (results.indexOf(true) < 0) throw new Error(t("not_signed", key.name));
       return text;
     });
   }
@@ -166,14 +189,14 @@
     try {
       proof = parseProof(proofText);
       entry = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(proof.extra));
-    } catch (e) { return Promise.resolve("its proof is unreadable (" + e.message + ")"); }
-    if (entry.path !== path) return Promise.resolve("its proof is for another file (" + entry.path + ")");
+    } catch (e) { return Promise.resolve(t("unreadable", e.message)); }
+    if (entry.path !== path) return Promise.resolve(t("other_file", entry.path));
     return sha256(bytes).then(function (digest) {
-      if (hex(digest) !== entry.sha256) return "its SHA-256 is not the one the log records: the file was changed";
+      if (hex(digest) !== entry.sha256) return t("changed");
       return openCheckpoint(proof.checkpoint, key).then(function (cp) {
         return leafHash(proof.extra).then(function (leaf) {
           return verifyInclusion(proof.index, cp.size, leaf, proof.hashes, cp.root);
-        }).then(function (ok) { return ok ? null : "its entry is not proven to be in the signed log"; });
+        }).then(function (ok) { return ok ? null : t("not_proven"); });
       }, function (e) { return e.message; });
     });
   }
@@ -215,7 +238,7 @@
     return function (path) {
       var file = find(path), proof = find(path + ".tlog-proof");
       if (!file) return Promise.resolve(null);
-      if (!proof) return Promise.reject(new Error("choose its .tlog-proof too"));
+      if (!proof) return Promise.reject(new Error(t("choose_proof")));
       return Promise.all([readBlob(file), proof.text()]);
     };
   }
@@ -234,14 +257,14 @@
     var out = box.querySelector("[data-publog-results]");
     box.setAttribute("data-publog-state", "running");
     out.textContent = "";
-    if (!keyEl) return report(box, [{ path: "(page)", error: "no log key on the page" }], 0);
+    if (!keyEl) return report(box, [{ path: "(page)", error: t("no_key") }], 0);
     var paths = items().map(function (it) { return it.path; }).concat(extraPaths || []);
     return Promise.resolve(keyEl.getAttribute("data-publog-key") || keyEl.textContent).then(parseKey).then(function (key) {
       return Promise.all(paths.map(function (path) {
         return source(path).then(function (got) {
           if (!got) return { path: path, skipped: true };
           return verifyFile(path, got[0], got[1], key).then(function (error) { return { path: path, error: error }; });
-        }, function (e) { return { path: path, error: "cannot be read (" + e.message + ")" }; });
+        }, function (e) { return { path: path, error: t("cannot_read", e.message) }; });
       }));
     }, function (e) { return [{ path: "(log key)", error: e.message }]; }).then(function (results) {
       return report(box, results);
@@ -255,7 +278,12 @@
     results.forEach(function (r) {
       var li = document.createElement("li");
       li.setAttribute("data-publog-result", r.error ? "failed" : r.skipped ? "skipped" : "verified");
-      li.textContent = r.path + ": " + (r.error ? "FAILED: " + r.error : r.skipped ? "not chosen" : "verified");
+      var name = document.createElement("bdi"); // a site path reads left to right, in Arabic text too
+      name.setAttribute("dir", "ltr");
+      name.textContent = r.path;
+      li.appendChild(name);
+      li.appendChild(document.createTextNode(": " + (r.error ? t("failed") + ": " + r.error
+        : r.skipped ? t("not_chosen") : t("verified"))));
       out.appendChild(li);
     });
     var state = failed.length ? "failed" : checked.length ? "verified" : "idle";
@@ -263,17 +291,19 @@
     if (engine) box.setAttribute("data-publog-engine", engine);
     var summary = box.querySelector("[data-publog-summary]");
     summary.textContent = failed.length
-      ? "FAILED: " + failed.map(function (r) { return r.path; }).join(", ")
-      : checked.length ? "verified: " + checked.length + " file(s) are as the organisation published them"
-      : "nothing chosen to verify";
+      ? t("summary_failed", failed.map(function (r) { return r.path; }).join(", "))
+      : checked.length ? t("summary_verified", checked.length) : t("nothing");
     return results;
   }
 
   function setUp(box) {
     box.innerHTML = '<p data-publog-summary></p>' +
-      '<p><label>Files and their .tlog-proof: <input type="file" multiple data-publog-files></label> ' +
-      '<label>or the whole site folder: <input type="file" webkitdirectory data-publog-folder></label></p>' +
+      '<p><label><span></span> <input type="file" multiple data-publog-files></label> ' +
+      '<label><span></span> <input type="file" webkitdirectory data-publog-folder></label></p>' +
       '<ul data-publog-results></ul>';
+    var labels = box.querySelectorAll("label > span");
+    labels[0].textContent = t("choose_files");
+    labels[1].textContent = t("choose_folder");
     var hrefs = {};
     items().forEach(function (it) { hrefs[it.path] = it.href; });
     function chosen(files) {
@@ -298,14 +328,13 @@
       run(box, fetchSource(hrefs));
     } else {
       box.setAttribute("data-publog-state", "idle");
-      box.querySelector("[data-publog-summary]").textContent =
-        "Opened from a file: choose this site's folder, or drop the files with their .tlog-proof files, to verify them.";
+      box.querySelector("[data-publog-summary]").textContent = t("from_file");
     }
   }
 
   window.PublogVerify = { verifyInclusion: verifyInclusion, openNote: openNote, parseKey: parseKey,
                           verifyFile: verifyFile, sha256: sha256, b64decode: b64decode,
                           engine: function () { return engine; } };
-  function start() { Array.prototype.forEach.call(document.querySelectorAll("[data-publog-verifier]"), setUp); }
+  function start() { loadWords(); Array.prototype.forEach.call(document.querySelectorAll("[data-publog-verifier]"), setUp); }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
 })();
