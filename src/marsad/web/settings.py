@@ -162,6 +162,10 @@ WSGI_APPLICATION = "marsad.web.wsgi.application"
 _url = conf.get("database_url")
 if _url:
     DATABASES = {"default": dj_database_url.parse(_url, conn_max_age=0)}
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # No JIT: compiling a plan (30-150 ms) costs more than the pages' queries take; at a
+        # million items the planner's estimates for full-text filters cross its threshold.
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 else:
     DATABASES = {
         "default": {
