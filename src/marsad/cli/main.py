@@ -6,8 +6,9 @@ import click
 
 from marsad import __version__
 
-from . import (accounts, backup, demo, fixity, incidents, ingest, init, inspect, logcmd, manage, matching, places,
-               projects_io, publish, recheck, redact, search, serve, status, store, tokens, watch, witness, worker)
+from . import (accounts, backup, cluster, demo, fixity, incidents, ingest, init, inspect, logcmd, manage, matching,
+               places, projects_io, publish, recheck, redact, search, serve, status, store, tokens, watch, witness,
+               worker)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -17,7 +18,7 @@ def cli() -> None:
 
 
 for module in (init, ingest, watch, recheck, worker, status, inspect, matching, places, incidents, logcmd, fixity, demo,
-               accounts, projects_io, tokens, search, serve, manage, store, backup, redact, witness, publish):
+               accounts, projects_io, tokens, search, serve, manage, store, backup, redact, witness, publish, cluster):
     for command in module.COMMANDS:
         cli.add_command(command)
 

@@ -24,6 +24,8 @@ class Fingerprint(models.Model):
     variants = models.BinaryField(default=b"", help_text="Mirrored/rotated hashes, searched with, not indexed.")
     extras = models.BinaryField(default=b"", help_text="Crop and band hashes, indexed beside each frame's hash.")
     indexed = models.BooleanField(default=False)
+    indexed_seq = models.BigIntegerField(null=True, db_index=True,
+                                         help_text="Order of indexing: each host's index catches up by it.")
     match_error = models.TextField(blank=True, help_text="Why matching failed (then it is not retried).")
     superseded = models.BooleanField(default=False, help_text="Replaced by a later version's fingerprint.")
     created = models.DateTimeField()

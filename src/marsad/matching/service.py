@@ -1,7 +1,10 @@
 """Fingerprints into the database and the index; copies found and linked.
 
 Matching holds the index's write lock from the query to the append, so two
-copies analysed at the same moment by two workers still find each other.
+copies analysed at the same moment by two workers still find each other. On
+PostgreSQL the lock is also the database's (an advisory lock), so the workers may
+be on many hosts; each host's index files first catch up with what the others
+indexed, in the order the database numbered it (`Fingerprint.indexed_seq`).
 """
 
 from __future__ import annotations
@@ -11,8 +14,8 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from marsad.core.custody.leaves import digest
@@ -108,11 +111,16 @@ def query_for_file(path: str) -> Query:
         raise CannotQuery(str(e)) from e
 
 
-def search(query: Query, radius: int = MATCH_DISTANCE,
-           exclude: int | None = None) -> tuple[list[FrameMatch], list[bytes], int]:
+def search(query: Query, radius: int = MATCH_DISTANCE, exclude: int | None = None,
+           caught_up: bool = False) -> tuple[list[FrameMatch], list[bytes], int]:
     """Every index hit of the query's trustworthy frames (and their variants), the index
-    row each hit, and the number of trustworthy frames."""
-    index, owners = index_files().load()
+    row each hit, and the number of trustworthy frames. The index first catches up with
+    what other hosts indexed, unless the caller (matching, holding the lock) just did."""
+    files = index_files()
+    if not caught_up and not files.empty():  # a lost index stays empty until rebuilt (or the next match)
+        with files.writing():
+            catch_up(files)
+    index, owners = files.load()
     good = good_frames([f.quality for f in query.frames])
     probes = []
     for i in good:
@@ -145,8 +153,8 @@ def _name_parts(matches: list[FrameMatch], rows: list[bytes], fingerprints: dict
             m.part = image_part_name(k) if fp.algorithm == "pdq" else video_part_name(k, fp.version)
 
 
-def find_copies(query: Query, exclude: int | None = None) -> list[Link]:
-    matches, rows, good = search(query, exclude=exclude)
+def find_copies(query: Query, exclude: int | None = None, caught_up: bool = False) -> list[Link]:
+    matches, rows, good = search(query, exclude=exclude, caught_up=caught_up)
     fingerprints = {fp.item_id: fp for fp in Fingerprint.objects.filter(item_id__in={m.item for m in matches})}
     frames = {item_id: frames_of(fp) for item_id, fp in fingerprints.items()}
     _name_parts(matches, rows, fingerprints, frames)
@@ -172,23 +180,64 @@ def match_or_record_crash(sha256: str) -> dict[str, Any]:
         raise
 
 
+INDEX_LOCK = 0x6D61_7273_6164_0001  # PostgreSQL advisory lock key of the one copy index ("marsad", 1)
+
+
+def _lock_index_everywhere() -> None:
+    """Inside a transaction: wait for every other host's matching to commit (PostgreSQL;
+    released at commit). SQLite is one host's: the index files' lock is enough."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [INDEX_LOCK])
+
+
+def catch_up(files: IndexFiles) -> int:
+    """Append to this host's index files what other hosts indexed since they were last
+    in step (call holding the files' lock: seqs commit in order under the database's, so
+    what is committed is always a whole prefix); an empty index (a new host, lost files)
+    is built whole, as a watermark must never be set over a gap. The number of
+    fingerprints added."""
+    if files.empty():
+        return _rebuild(files)[1]
+    synced = files.synced()
+    hashes: list[bytes] = []
+    owners: list[tuple[int, int]] = []
+    last, count = synced, 0
+    for fp in Fingerprint.objects.filter(indexed=True, indexed_seq__gt=synced).order_by("indexed_seq").iterator():
+        h, o = index_rows(frames_of(fp), fp.item_id)
+        hashes += h
+        owners += o
+        last, count = fp.indexed_seq, count + 1
+    files.append(hashes, owners)
+    if last > synced:
+        files.mark_synced(last)
+    return count
+
+
 def match_item(sha256: str) -> dict[str, Any]:
     """Link an item to the copies already indexed, then add it to the index."""
     fps = list(Fingerprint.objects.filter(item__sha256=sha256, indexed=False, match_error="").select_related("item"))
     linked = 0
     files = index_files()
+    nested = connection.in_atomic_block  # a caller's transaction (in-process tests) commits later
     for fp in fps:
         query = Query.of(fp)
-        with files.writing():
+        with files.writing(), transaction.atomic():  # this host's processes, then every host's
+            _lock_index_everywhere()
             if not Fingerprint.objects.filter(pk=fp.pk, indexed=False).exists():
                 continue  # matched meanwhile by another run of this task (a worker whose lease expired)
-            links = find_copies(query, exclude=fp.item_id)
-            with transaction.atomic():
-                log.lock_head()
-                for link in links_to_record(links):
-                    linked += _record_link(fp.item, link)
-                Fingerprint.objects.filter(pk=fp.pk).update(indexed=True)
-                files.append(*index_rows(query.frames, fp.item_id))
+            catch_up(files)
+            links = find_copies(query, exclude=fp.item_id, caught_up=True)
+            log.lock_head()
+            for link in links_to_record(links):
+                linked += _record_link(fp.item, link)
+            seq = (Fingerprint.every.aggregate(last=Max("indexed_seq"))["last"] or 0) + 1
+            Fingerprint.objects.filter(pk=fp.pk).update(indexed=True, indexed_seq=seq)
+            files.append(*index_rows(query.frames, fp.item_id))
+            if nested:
+                files.mark_synced(seq)
+            else:  # once committed, still under the files' lock
+                transaction.on_commit(lambda seq=seq: files.mark_synced(seq))
     return {"sha256": sha256, "links": linked}
 
 
@@ -202,16 +251,25 @@ def index_rows(frames: list[FrameHash], item_id: int) -> tuple[list[bytes], list
 def rebuild_index() -> int:
     """Rebuild the index files from the database (the source of truth), e.g. after the
     files were damaged or lost; returns the number of hashes indexed."""
-    hashes: list[bytes] = []
-    owners: list[tuple[int, int]] = []
     files = index_files()
     with files.writing():
-        for fp in Fingerprint.objects.filter(indexed=True).order_by("pk").iterator():
-            h, o = index_rows(frames_of(fp), fp.item_id)
-            hashes += h
-            owners += o
-        files.rebuild(as_rows(hashes), np.array(owners, np.int64))  # (rebuild shapes the owners)
-    return len(hashes)
+        return _rebuild(files)[0]
+
+
+def _rebuild(files: IndexFiles) -> tuple[int, int]:
+    """The index files made afresh from the database (under the files' lock): the numbers
+    of hashes and of fingerprints."""
+    hashes: list[bytes] = []
+    owners: list[tuple[int, int]] = []
+    last, count = 0, 0
+    for fp in Fingerprint.objects.filter(indexed=True).order_by("pk").iterator():
+        h, o = index_rows(frames_of(fp), fp.item_id)
+        hashes += h
+        owners += o
+        last, count = max(last, fp.indexed_seq or 0), count + 1
+    files.rebuild(as_rows(hashes), np.array(owners, np.int64))  # (rebuild shapes the owners)
+    files.mark_synced(last)
+    return len(hashes), count
 
 
 @dataclass

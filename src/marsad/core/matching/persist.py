@@ -1,13 +1,15 @@
 """The hash index on disk, for a worker that writes while other processes read.
 
     CURRENT            the generation in use (replaced atomically by rename)
+    SYNCED             the last indexing (its sequence number in the database) the files hold
     gen-<n>/           hashes.npy, owners.npy, widths.npy, order-<j>.npy, starts-<j>.npy: a built index
     gen-<n>/tail.*     hashes (32 bytes) and owners (2 x int64) appended since it was built
 
 Readers memory-map a generation and read its tail up to the last whole record,
 so they never wait for the writer and never see half a record. The writer holds
 an exclusive lock; when the tail outgrows a tenth of the base it builds a new
-generation. The database stays the source of truth: the index can be rebuilt.
+generation. The database stays the source of truth: the index can be rebuilt, and
+each host's copy catches up with what other hosts indexed since SYNCED.
 """
 
 from __future__ import annotations
@@ -45,6 +47,24 @@ class IndexFiles:
             return int((self.folder / "CURRENT").read_text())
         except (FileNotFoundError, ValueError):
             return -1
+
+    def empty(self) -> bool:
+        return self._generation() < 0
+
+    def synced(self) -> int:
+        """The sequence number of the last indexing these files hold (0: none known)."""
+        try:
+            return int((self.folder / "SYNCED").read_text())
+        except (FileNotFoundError, ValueError):
+            return 0
+
+    def mark_synced(self, seq: int) -> None:
+        """Record that the files hold every indexing up to `seq` (call inside `writing()`,
+        after the hashes are appended and the database committed: a crash in between
+        only appends them again, and a hash twice in the index is found as once)."""
+        tmp = self.folder / "SYNCED.tmp"
+        tmp.write_text(str(seq))
+        os.replace(tmp, self.folder / "SYNCED")
 
     def load(self) -> tuple[HammingIndex, np.ndarray]:
         """The index and its owners array (row -> item id, frame number)."""
