@@ -88,6 +88,11 @@ def verify_command(vkey_file: str | None, checkpoint_files: tuple[str, ...], cac
         f"{report.size} events, {report.checkpoints} checkpoints in the database, {report.outside} outside it, "
         f"{report.rows_checked} database rows, {report.timestamps} timestamps checked"
     )
+    if report.state_checked:
+        out.print("current state replayed from the log: "
+                  + ", ".join(f"{n} {kind}" for kind, n in report.state_checked.items()), markup=False)
+    for note in report.notes:
+        out.print(f"not replayed: {note}", markup=False)
     cosigned, witnesses = _cosigned_count(ws, outside, report.latest_note)
     if witnesses:
         out.print(f"the latest checkpoint is cosigned by {cosigned} of {witnesses} witness(es)")

@@ -10,6 +10,8 @@
    given, a verifier's cache) must each be signed and name a prefix of the log now:
    someone who can write the database cannot then delete or rewrite signed history.
    A log with events must have a checkpoint, and event times must not go backwards.
+5. The current state that exports and pages read (incidents, their evidence links,
+   places, the facts items show) must be what the events add up to (`replay.py`).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from marsad.core.custody.leaves import commitment, digest, opening, rfc3339
 from marsad.core.custody.note import Checkpoint as CheckpointBody
 from marsad.core.custody.note import NoteError, Verifier, open_checkpoint
 
-from . import log
+from . import log, replay
 from .models import Checkpoint, LogEntry, LogHead, TimestampToken
 
 CHUNK = 5000
@@ -57,6 +59,8 @@ class Report:
     timestamps: int = 0
     unsigned_tail: int = 0
     latest_note: str | None = None  # the largest checkpoint that verified, for a verifier's cache
+    state_checked: dict[str, int] = field(default_factory=dict)  # rows compared with the replayed history
+    notes: list[str] = field(default_factory=list)  # what the log cannot decide (not problems)
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -100,6 +104,7 @@ def verify_log(verifier: Verifier | None = None, progress: Callable[[int], None]
     by_type: dict[str, set[int]] = {}
     items_in_log: dict[str, int] = {}
     clock = _Clock()
+    state = replay.Replay()
     for index, leaf, leaf_hash, type_, item, time, details, salt in _entries():
         leaf = bytes(leaf)
         if index != compact.size:
@@ -112,6 +117,7 @@ def verify_log(verifier: Verifier | None = None, progress: Callable[[int], None]
         value = _check_columns(index, leaf, type_, item, time, details, salt, report)
         if value is not None:
             clock.see(index, value, report)
+            state.see(index, value, details)
         compact.append(h)
         by_type.setdefault(type_, set()).add(index)
         if type_ == "ingest" and item:
@@ -136,6 +142,9 @@ def verify_log(verifier: Verifier | None = None, progress: Callable[[int], None]
             "checkpoints were deleted"
         )
     _check_rows(by_type, items_in_log, report)
+    replayed = state.check()
+    report.problems += replayed.listed()
+    report.state_checked, report.notes = replayed.checked, replayed.notes
     _check_timestamps(report)
     return report
 

@@ -29,6 +29,7 @@ from marsad.core.places.resolve import (
     resolve_text,
 )
 from marsad.custody import log
+from marsad.custody.replay import place_states
 
 from .models import Place
 
@@ -92,9 +93,11 @@ def save(read: Read, source_label: str, actor: str, file_sha256: str) -> dict[st
         folded = _fold_others(list(rows.values()), read.places[0].source if read.places else "")
         counts["folded"] = len(folded)
         index.refresh_places([*rows.values(), *folded])
+        # The places as written (with their folds), so `log verify` can replay them (custody/replay.py).
         log.record("gazetteer", actor=actor, inputs=[{"sha256": file_sha256}] if file_sha256 else [],
                    outputs=[{"source": source_label, **counts}],
-                   details={"problems": [f"{p.where}: {p.reason}" for p in read.problems[:1000]]})
+                   details={"problems": [f"{p.where}: {p.reason}" for p in read.problems[:1000]],
+                            "places": place_states([*rows.values(), *folded])})
     _cache.clear()
     return counts
 
@@ -204,7 +207,8 @@ def add_alias(key: str, name: str, actor: str) -> Place:
     with transaction.atomic():
         row.names = sorted(set(row.names) | {name})
         row.save(update_fields=["names"])
-        log.record("gazetteer", actor=actor, outputs=[{"source": "alias", "place": key}], details={"alias": name})
+        log.record("gazetteer", actor=actor, outputs=[{"source": "alias", "place": key}],
+                   details={"alias": name, "places": place_states([row])})
     _cache.clear()
     return row
 
