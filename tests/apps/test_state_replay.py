@@ -102,7 +102,7 @@ def test_edited_incident_fields_are_named_with_both_values(session):
 
 
 def test_deleted_added_and_changed_evidence_links_are_named(session):
-    a, (first, second, third, *rest) = session.a, session.shas
+    a, (first, second, third, *_) = session.a, session.shas
     found = after(lambda: IncidentItem.objects.filter(incident=a, item__sha256=first).delete())
     assert named(found, f"incident {a.code}: evidence {first[:16]} is linked by its history but has no link row")
     extra = Item.objects.exclude(sha256__in=[first, second, third]).first()
