@@ -99,8 +99,8 @@ def extend_by_sql(target: int) -> float:
     entry_table, node_table = LogEntry._meta.db_table, LogNode._meta.db_table
     q = connection.ops.quote_name
     ph = "%s"
-    entry_sql = (f"INSERT INTO {entry_table} ({q('index')}, leaf, leaf_hash, type, item, time, details) "
-                 f"VALUES ({ph}, {ph}, {ph}, {ph}, {ph}, {ph}, NULL)")
+    entry_sql = (f"INSERT INTO {entry_table} ({q('index')}, leaf, leaf_hash, type, item, time, details, salt) "
+                 f"VALUES ({ph}, {ph}, {ph}, {ph}, {ph}, {ph}, NULL, '')")  # version 1 leaves: no salt
     node_sql = f"INSERT INTO {node_table} (level, {q('index')}, hash) VALUES ({ph}, {ph}, {ph})"
     time_value = connection.ops.adapt_datetimefield_value(when)
     while compact.size < target:
