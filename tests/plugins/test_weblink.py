@@ -200,6 +200,11 @@ def test_recheck_records_which_sources_are_gone_changed_blocked_or_still_up(mars
         assert {i["sha256"] for i in marsad.json("items", "--gone")} == gone_items
         events = marsad.run("log", "show", "--tail", "10").stdout
         assert events.count("recheck") == 4
+        # The leaves name no URL, not even as a plain hash anyone could check a guess against.
+        from marsad.evidence.recheck import url_sha256
+
+        for url in checks:
+            assert url not in events and url_sha256(url) not in events
         assert "OK" in marsad.run("log", "verify").stdout
     finally:
         site.close()

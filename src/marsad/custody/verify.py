@@ -337,7 +337,8 @@ def _row_checks() -> list[tuple[str, Any, Callable[[Any, dict], str | None]]]:
         return None
 
     def source_check_matches(row: SourceCheck, leaf: dict) -> str | None:
-        if (leaf.get("outputs") or [{}])[0] != row.custody_outputs() or leaf.get("time") != rfc3339(row.checked_at):
+        recorded = (leaf.get("outputs") or [{}])[0]
+        if recorded != row.custody_outputs("url_sha256" in recorded) or leaf.get("time") != rfc3339(row.checked_at):
             return f"source check #{row.pk}: its outcome or time differ from its event"
         if _differs(leaf, row.custody_details()):
             return f"source check #{row.pk}: its URL or reason differ from its event"

@@ -160,9 +160,12 @@ class SourceCheck(models.Model):
     class Meta:
         ordering = ["checked_at", "id"]
 
-    def custody_outputs(self) -> dict:
-        return {"url_sha256": self.url_sha256, "outcome": self.outcome, "http_status": self.http_status,
-                "content_sha256": self.content_sha256}
+    def custody_outputs(self, with_url_hash: bool = False) -> dict:
+        """What the recheck event records openly. Its URL is only in the salted details: a plain
+        hash of it (recorded before salted leaves; `with_url_hash` for those) let anyone who holds
+        the leaves confirm a guessed URL."""
+        out = {"outcome": self.outcome, "http_status": self.http_status, "content_sha256": self.content_sha256}
+        return {"url_sha256": self.url_sha256, **out} if with_url_hash else out
 
     def custody_details(self) -> dict:
         return {"url": self.url, "final_url": self.final_url, "reason": self.reason}
