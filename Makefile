@@ -47,9 +47,9 @@ bench: system-deps $(VENV)/.installed
 FUZZ_SECONDS ?= 60
 FUZZ_OUT ?= /tmp/marsad-fuzz
 fuzz: $(VENV)/.installed
-	@mkdir -p $(FUZZ_OUT)
+	@rm -rf $(FUZZ_OUT)/tmp && mkdir -p $(FUZZ_OUT)/tmp
 	@for h in fuzz/fuzz_*.py; do echo "== $$h ($(FUZZ_SECONDS) s)"; \
-	  $(VENV)/bin/python $$h -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(FUZZ_OUT)/ > $(FUZZ_OUT)/last.log 2>&1 \
+	  TMPDIR=$(FUZZ_OUT)/tmp $(VENV)/bin/python $$h -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(FUZZ_OUT)/ > $(FUZZ_OUT)/last.log 2>&1 \
 	    || { grep -a -v "^INFO: Instrumenting" $(FUZZ_OUT)/last.log | tail -n 40; exit 1; }; \
 	  grep -a "^Done" $(FUZZ_OUT)/last.log; done
 

@@ -70,7 +70,8 @@ def incidents_group() -> None:
 @click.option("--near", help="Prefer places near this one when the name is shared.")
 @click.option("--type", "sub_event_type", help="ACLED sub-event type, e.g. 'Air/drone strike'.")
 @click.option("--set", "sets", multiple=True, help="FIELD=VALUE (any incident field), repeatable.")
-@click.option("--evidence", multiple=True, help="SHA-256 of an item the values rest on.")
+@click.option("--evidence", multiple=True, help="SHA-256 (or a unique prefix) of an item of the project the values "
+              "rest on.")
 @click.option("--reason", default="")
 @click.option("--project", help="Project name or slug (default: the default project).")
 def create_command(title, event_date, event_time, place, near, sub_event_type, sets, evidence, reason,
@@ -78,7 +79,7 @@ def create_command(title, event_date, event_time, place, near, sub_event_type, s
     """Record a new incident."""
     setup_django()
     from marsad.custody import log
-    from marsad.incidents.service import IncidentError, create
+    from marsad.incidents.service import IncidentError, create, resolve_evidence
 
     out = Console(highlight=False, stderr=True)
     fields: dict[str, Any] = {"title": title, **_place_fields(place, near, out)}
@@ -88,7 +89,8 @@ def create_command(title, event_date, event_time, place, near, sub_event_type, s
     fields |= _pairs(sets)
     target = _project(project)
     try:
-        incident = create(fields, log.actor_id(), list(evidence), reason, project=target)
+        # --evidence: an item the project holds, by SHA-256 or a unique prefix (never any string)
+        incident = create(fields, log.actor_id(), resolve_evidence(evidence, target), reason, project=target)
     except (IncidentError, ValueError) as e:
         raise _fail(e) from e
     log.sign_checkpoint()
@@ -101,18 +103,20 @@ def create_command(title, event_date, event_time, place, near, sub_event_type, s
 @click.argument("values", nargs=-1, required=True)
 @click.option("--place", help="Change the place (name or key).")
 @click.option("--near")
-@click.option("--evidence", multiple=True, help="SHA-256 of an item the change rests on.")
+@click.option("--evidence", multiple=True, help="SHA-256 (or a unique prefix) of an item of the incident's project "
+              "the change rests on.")
 @click.option("--reason", default="")
 def set_command(code, values, place, near, evidence, reason) -> None:
     """Change fields: FIELD=VALUE ... (each change is recorded with who, when, evidence, why)."""
     setup_django()
     from marsad.custody import log
-    from marsad.incidents.service import IncidentError, get, update
+    from marsad.incidents.service import IncidentError, get, resolve_evidence, update
 
     out = Console(highlight=False, stderr=True)
     try:
-        changes = update(get(code), _pairs(values) | _place_fields(place, near, out), log.actor_id(),
-                         list(evidence), reason)
+        incident = get(code)
+        changes = update(incident, _pairs(values) | _place_fields(place, near, out), log.actor_id(),
+                         resolve_evidence(evidence, incident.project), reason)
     except (IncidentError, ValueError) as e:
         raise _fail(e) from e
     log.sign_checkpoint()

@@ -2,7 +2,10 @@
 
 A file is ingested once it has stopped changing for `--settle` seconds, so a
 video still being copied is never preserved half-written. Partial downloads of
-browsers and sync tools are left until they get their real name.
+browsers and sync tools are left until they get their real name, or until they
+have stayed unchanged for `--settle-unfinished` seconds, watched or by their clock
+(a name that only looks unfinished, ".notes.txt" or "report.tmp", is never passed
+over for ever); each one left is said once, as is a file that cannot be read.
 """
 
 from __future__ import annotations
@@ -37,8 +40,10 @@ def unfinished(name: str) -> bool:
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
 @click.option("--settle", default=5.0, show_default=True, help="Seconds a file must stay unchanged before ingest.")
 @click.option("--interval", default=2.0, show_default=True, help="Seconds between looks at the folder.")
+@click.option("--settle-unfinished", default=300.0, show_default=True,
+              help="Seconds a file named like a partial download must stay unchanged before ingest.")
 @click.option("--once", is_flag=True, help="Ingest what has settled, then stop (for cron and scripts).")
-def watch_command(folder: str, settle: float, interval: float, once: bool) -> None:
+def watch_command(folder: str, settle: float, interval: float, once: bool, settle_unfinished: float) -> None:
     """Ingest files as they land in FOLDER, each once it has stopped growing."""
     ws = setup_django()
     from marsad.custody import log
@@ -49,6 +54,7 @@ def watch_command(folder: str, settle: float, interval: float, once: bool) -> No
     source = FilesSource()
     done: set[tuple] = set()  # (path, size, mtime) already ingested in this run
     watching: dict[str, tuple[tuple, float]] = {}  # path -> (state, unchanged since)
+    told: set[tuple] = set()  # (path, what was said): each waiting or unreadable file is said once
     console.print(f"Watching {shown_markup(folder)} (a file is ingested {settle:g} s after it stops changing; Ctrl-C stops)")
     # A stop request lets the batch in hand finish (preserved, analysed, checkpointed):
     # evidence is never left between the store and the log.
@@ -59,15 +65,28 @@ def watch_command(folder: str, settle: float, interval: float, once: bool) -> No
         now = time.monotonic()
         ready = []
         for sighting in source.sightings(folder):
-            if sighting.path is None or unfinished(sighting.name):
+            if sighting.path is None:
+                if (sighting.display_path, sighting.error) not in told:
+                    told.add((sighting.display_path, sighting.error))
+                    console.print(f"[red]not read[/] {shown_markup(sighting.display_path)}: "
+                                  f"{shown_markup(sighting.error or 'unreadable')}")
                 continue
             state = (sighting.display_path, sighting.size, sighting.mtime)
             if state in done:
                 continue
+            wait = settle
+            if unfinished(sighting.name):
+                # Untouched for that long by its clock, it is no download in progress (an old ".notes.txt")
+                age = time.time() - sighting.mtime.timestamp() if sighting.mtime else 0.0
+                wait = settle if age >= settle_unfinished else max(settle, settle_unfinished)
+            if wait > settle and (sighting.display_path, "unfinished") not in told:
+                told.add((sighting.display_path, "unfinished"))
+                console.print(f"[yellow]waiting[/] {shown_markup(sighting.display_path)}: named like a file still "
+                              f"being written; ingested once renamed, or unchanged for {wait:g} s")
             previous = watching.get(sighting.display_path)
             if previous is None or previous[0] != state:
                 watching[sighting.display_path] = (state, now)
-            elif now - previous[1] >= settle:
+            elif now - previous[1] >= wait:
                 ready.append(sighting)
         if ready:
             outcomes = ingest(ready, actor)

@@ -52,13 +52,13 @@ class CaptureTime:
         return (self.local - self.offset).replace(tzinfo=timezone.utc)
 
 
-def _parse_offset(text: str | None) -> timedelta | None:
-    if not text:
+def _parse_offset(text: Any) -> timedelta | None:
+    if not text or not isinstance(text, str):
         return None
     if text == "Z":
         return timedelta(0)
     m = re.match(r"^([+-])(\d{2}):?(\d{2})$", text.strip())
-    if not m:
+    if not m or int(m[2]) > 23 or int(m[3]) > 59:  # "+99:99" is no time zone (datetime refuses it)
         return None
     delta = timedelta(hours=int(m[2]), minutes=int(m[3]))
     return -delta if m[1] == "-" else delta
@@ -100,18 +100,27 @@ def gps(tags: dict[str, Any]) -> tuple[float, float] | None:
     lat, lon = tags.get("Composite:GPSLatitude"), tags.get("Composite:GPSLongitude")
     if lat is None or lon is None:
         lat, lon = tags.get("EXIF:GPSLatitude"), tags.get("EXIF:GPSLongitude")
-        if lat is not None and lon is not None:
-            if str(tags.get("EXIF:GPSLatitudeRef", "N")).upper().startswith("S"):
-                lat = -abs(float(lat))
-            if str(tags.get("EXIF:GPSLongitudeRef", "E")).upper().startswith("W"):
-                lon = -abs(float(lon))
+        south = str(tags.get("EXIF:GPSLatitudeRef", "N")).upper().startswith("S")
+        west = str(tags.get("EXIF:GPSLongitudeRef", "E")).upper().startswith("W")
+    else:
+        south = west = False
     try:
         lat, lon = float(lat), float(lon)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError):  # a tag written by hand or by a broken camera ("abc")
         return None
+    lat, lon = -abs(lat) if south else lat, -abs(lon) if west else lon
     if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat == 0 and lon == 0):
         return None
     return round(lat, 7), round(lon, 7)
+
+
+def _pixels(value: Any) -> int | None:
+    """A width or height as exiftool gave it, or None where it is no count of pixels."""
+    try:
+        number = int(float(value))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if number > 0 else None
 
 
 def _first(tags: dict[str, Any], *keys: str) -> Any:
@@ -160,8 +169,8 @@ def normalise(tags: dict[str, Any], container: dict[str, Any] | None = None) -> 
         gps_lon=where[1] if where else None,
         make=str(make).strip() if make else None,
         model=str(model).strip() if model else None,
-        width=int(width) if width else None,
-        height=int(height) if height else None,
+        width=_pixels(width) if width else None,
+        height=_pixels(height) if height else None,
         duration_s=round(float(duration), 3) if duration else None,
         codec=codec,
     )

@@ -58,6 +58,18 @@ def clean_name(text: str, limit: int = MAX_NAME) -> str:
     return _UNSAFE.sub("", text or "").strip()[:limit]
 
 
+def storable(value: Any) -> Any:
+    """A string, or JSON holding strings, as a database can keep it: PostgreSQL refuses NUL in
+    text and jsonb, so each NUL becomes U+FFFD (a post's own bytes stay in its preserved file)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    return value
+
+
 class SourceError(ValueError):
     """The locator looked like this source's but cannot be read; the message says why."""
 

@@ -26,6 +26,7 @@ import os
 import sys
 import tempfile
 import zipfile
+import zlib
 
 # --- Ed25519 verification (RFC 8032, section 5.1.7), on integers ---------------------
 
@@ -346,9 +347,15 @@ def verify_bundle(bag, expected_key=None):
         if not verify_inclusion(index, size, leaf_hash, proof, root):
             raise Failed(leaf_path + " / " + proof_path + ": the event is not proven to be in the signed log")
         event = json.loads(leaf)
+        if not isinstance(event, dict):
+            raise Failed(leaf_path + ": not a custody event (not a JSON object)")
         leaves[index_text] = event
         if event.get("type") == "ingest":
-            ingested[event["item"]] = event["outputs"][0]
+            outputs = event.get("outputs")
+            if not isinstance(event.get("item"), str) or not isinstance(outputs, list) or not outputs \
+                    or not isinstance(outputs[0], dict):
+                raise Failed(leaf_path + ": an ingest event without its item and output")
+            ingested[event["item"]] = outputs[0]
     check_details(bag, leaves_dir, leaves)
     files_dir = os.path.join(bag, "data", "files")
     originals = 0
@@ -426,7 +433,8 @@ def main(argv):
         except Failed as e:
             print("FAILED: " + str(e))
             return 1
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as e:
+        except (OSError, ValueError, KeyError, EOFError, zlib.error, zipfile.BadZipFile, NotImplementedError,
+                RuntimeError) as e:  # a damaged zip member, an unknown compression, an encrypted one, deep JSON
             print("FAILED: the bundle is damaged: %s" % e)
             return 1
     print("OK: %d original file(s) and %d custody event(s) verified against a signed checkpoint "

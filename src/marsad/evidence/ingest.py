@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from marsad.core.mediatype import detect_mime, kind_of
-from marsad.core.sources import Sighting
+from marsad.core.sources import Sighting, storable
 from marsad.core.store import LocalStore, StoreError
 from marsad.custody import log
 
@@ -332,18 +332,18 @@ def _capture(sighting: Sighting, item: Item, key: str, actor: str, project: int)
         item=item,
         source_kind=sighting.source_kind,
         sighting_key=key,
-        original_path=sighting.display_path,
+        original_path=storable(sighting.display_path),
         original_path_b64=sighting.path_b64,
-        original_name=sighting.name,
+        original_name=storable(sighting.name),
         file_mtime=sighting.mtime,
         ingested_at=timezone.now(),
         ingested_by=actor,
-        url=sighting.url,
-        channel=sighting.channel,
-        post_id=sighting.post_id,
+        url=storable(sighting.url),
+        channel=storable(sighting.channel),
+        post_id=storable(sighting.post_id),
         posted_at=sighting.posted_at,
-        text=sighting.text,
-        source_details=sighting.details,
+        text=storable(sighting.text),
+        source_details=storable(sighting.details),  # no NUL: PostgreSQL would refuse the whole batch
         project_id=project,
     )
 

@@ -80,6 +80,29 @@ def _items(shas: Iterable[str]) -> list[Item]:
         raise IncidentError(str(e)) from e
 
 
+def resolve_evidence(values: Iterable[str], project=None) -> list[str]:
+    """Each value as the full SHA-256 of a recorded item: a SHA-256 or a unique prefix of one
+    (6 characters at least), of an item `project` holds where one is given. Anything else is
+    refused: a change's evidence must name an item, never a stray word logged as one."""
+    out = []
+    for value in values:
+        prefix = str(value).strip().lower()
+        if len(prefix) < 6 or any(c not in "0123456789abcdef" for c in prefix):
+            raise IncidentError(f"evidence {str(value)[:80]!r}: give an item's SHA-256 (or its first 6 characters "
+                                "or more)")
+        items = Item.objects.filter(sha256__startswith=prefix)
+        if project is not None:
+            items = items.filter(project_links__project=project)
+        found = list(items.values_list("sha256", flat=True)[:2])
+        if not found:
+            where = f" in project {project.name!r}" if project is not None else ""
+            raise IncidentError(f"evidence {prefix}: no item{where} with a SHA-256 starting so")
+        if len(found) > 1:
+            raise IncidentError(f"evidence {prefix}: matches several items; give more characters")
+        out.append(found[0])
+    return list(dict.fromkeys(out))
+
+
 def _record(incident: Incident, action: str, actor: str, *, field: str = "", old: Any = None, new: Any = None,
             evidence: list[str] | None = None, reason: str = "") -> IncidentChange:
     change = IncidentChange(incident=incident, action=action, field=field, old=_jsonable(old), new=_jsonable(new),
@@ -180,6 +203,7 @@ def create(fields: dict[str, Any], actor: str, evidence: list[str] | None = None
     cleaned = {f: _clean(f, v) for f, v in fields.items()}
     if cleaned.get("grade") in NEEDS_APPROVAL:
         raise IncidentError("the grade \"confirmed\" takes a second member's approval: propose it after creating")
+    evidence = resolve_evidence(evidence or [])
     _check_ranges(cleaned)
     project = project or default_project()
     with transaction.atomic():
@@ -200,6 +224,7 @@ def update(incident: Incident, fields: dict[str, Any], actor: str, evidence: lis
     cleaned = {f: _clean(f, v) for f, v in fields.items()}
     if not approved and cleaned.get("grade") in NEEDS_APPROVAL:
         raise IncidentError("the grade \"confirmed\" takes a second member's approval: propose it for review")
+    evidence = resolve_evidence(evidence or [])
     changes = []
     with transaction.atomic():
         log.lock_head()

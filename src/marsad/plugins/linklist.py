@@ -64,7 +64,10 @@ class LinkListSource:
             return False
         with open(locator, "rb") as f:
             text, _ = _decode(f.read(_SNIFF))
-        header = next(csv.reader(io.StringIO(text), _dialect(text)), [])
+        try:
+            header = next(csv.reader(io.StringIO(text, newline=""), _dialect(text)), [])
+        except csv.Error:  # a header the csv module cannot split (a lone CR, a NUL, an endless cell)
+            return False
         return _column(header, "url") is not None
 
     def sightings(self, locator: str) -> Iterator[Sighting]:

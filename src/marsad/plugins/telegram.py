@@ -8,7 +8,8 @@ and the media's original file name. A message without media, or whose media the
 export left out or that cannot be read, is preserved as itself: its exported
 record as canonical JSON, so reports count as evidence too. Sightings are
 identified by channel and message, so a later export of the same channel adds
-only what is new. One message that cannot be read (a hand-edited date, odd text,
+only what is new; a post edited since (`edited_unixtime`) is recorded again, as another sighting
+of the post with its new words. One message that cannot be read (a hand-edited date, odd text,
 nesting thousands deep) is a failure named by its id; the others are kept. Files
 in the folder that result.json does not name are kept as plain files, with a note.
 """
@@ -19,6 +20,7 @@ import codecs
 import os
 from collections.abc import Iterator
 from datetime import datetime, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
@@ -116,7 +118,11 @@ def _stream_messages(f: IO[bytes]) -> Iterator[tuple[dict[str, Any], dict[str, A
     id before its messages.)"""
     chat: dict[str, Any] = {}
     builder, depth = None, 0
-    for prefix, event, value in ijson.parse(f, use_float=True):
+    # Numbers are read exactly, then floats made float: with use_float the C parser stops the
+    # whole export at an integer over 64 bits; so read, such a message is a failure of its own.
+    for prefix, event, value in ijson.parse(f):
+        if event == "number" and isinstance(value, Decimal):
+            value = float(value)
         if builder is not None:
             builder.event(event, value)
             depth += {"start_map": 1, "start_array": 1, "end_map": -1, "end_array": -1}.get(event, 0)
@@ -195,18 +201,21 @@ class TelegramSource:
         details = {k: v for k, v in details.items() if v not in (None, "")}
         common = {
             "source_kind": self.name,
-            "channel": chat.get("name") or "",
+            "channel": str(chat.get("name") or ""),  # a hand-edited export may give a number
             "post_id": str(message.get("id", "")),
             "posted_at": _utc(message.get("date_unixtime")),
             "text": plain_text(message),
         }
         where = f"{root}/{RESULT}#{chat_id}/{message.get('id')}"
+        # An edited post is another sighting of it: a later export carrying the edit records the new
+        # words beside the old, where the same media with the same identity would be "already recorded".
+        version = f"@edited:{int(edited.timestamp())}" if edited else ""
         media = [(field, message[field]) for field in _MEDIA_FIELDS if isinstance(message.get(field), str)]
         present = [(field, rel) for field, rel in media if not rel.startswith(_NOT_INCLUDED)]
         missing = [rel for _, rel in media if rel.startswith(_NOT_INCLUDED)]
         read = 0
         for field, rel in present:
-            sighting = self._media(root, rel, field, message, details, common, chat_id)
+            sighting = self._media(root, rel, field, message, details, common, chat_id, version)
             read += sighting.path is not None
             if sighting.error:
                 missing.append(sighting.error)
@@ -216,18 +225,18 @@ class TelegramSource:
             yield Sighting(
                 display_path=where, path=None, name=f"message-{message.get('id')}.json",
                 content=rfc8785.dumps(message), details=record,
-                identity=f"{chat_id}/{message.get('id')}/message", **common,
+                identity=f"{chat_id}/{message.get('id')}/message{version}", **common,
             )
 
     def _media(self, root: Path, rel: str, field: str, message: dict[str, Any], details: dict[str, Any],
-               common: dict[str, Any], chat_id: str) -> Sighting:
+               common: dict[str, Any], chat_id: str, version: str) -> Sighting:
         name = message.get("file_name") or os.path.basename(rel)
         extra = {"media_type": message.get("media_type", field), "media_file_name": message.get("file_name"),
                  "export_path": rel}
         sighting = Sighting(
             display_path=str(root / rel), path=None, name=name,
             details=details | {k: v for k, v in extra.items() if v},
-            identity=f"{chat_id}/{message.get('id')}/{field}", **common,
+            identity=f"{chat_id}/{message.get('id')}/{field}{version}", **common,
         )
         if "\x00" in rel:
             sighting.display_path = str(root / rel.replace("\x00", "\\x00"))

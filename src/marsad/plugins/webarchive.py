@@ -26,6 +26,7 @@ import os
 import shutil
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -43,6 +44,16 @@ MEDIA_PREFIXES = ("image/", "video/", "audio/", "application/pdf")
 _CHUNK = 1 << 20
 _FLOOR = 64 << 20  # the least a record may decompress to, whatever the archive's size
 _TOTAL = 10  # all records together: this many times what one may hold
+
+
+# What warcio raises reading a damaged record's headers (a cut archive read on from the middle of
+# a payload: no WARC-Target-URI, a header line without a colon); found by fuzz/fuzz_webarchive.py.
+_WARCIO_ERRORS = (AttributeError, TypeError, IndexError, KeyError)
+
+# What zipfile raises for a damaged zip or member: a bad offset (OSError), an unknown compression
+# method (NotImplementedError), an encrypted member (RuntimeError); found by fuzz/fuzz_webarchive.py.
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError,
+               RuntimeError, zlib.error)
 
 
 class _RecordTooLarge(Exception):
@@ -117,9 +128,15 @@ class WebArchiveSource:
                     # Members are read as streams, never extracted, so no name can write anywhere.
                     for member in sorted(n for n in wacz.namelist() if n.startswith("archive/")
                                          and n.lower().endswith((".warc", ".warc.gz"))):
-                        with wacz.open(member) as stream:
+                        try:
+                            stream = wacz.open(member)
+                        except _ZIP_ERRORS as e:
+                            yield Sighting(self.name, None, f"{path}!{member}", os.path.basename(member),
+                                           error=f"{member}: not readable in the WACZ ({e}); not read")
+                            continue
+                        with stream:
                             yield from self._responses(stream, f"{path}!{member}")
-            except zipfile.BadZipFile as e:
+            except _ZIP_ERRORS as e:
                 yield Sighting(self.name, None, str(path), path.name, error=f"not a readable WACZ (zip): {e}")
         else:
             with open(path, "rb") as stream:
@@ -150,9 +167,11 @@ class WebArchiveSource:
                            error=f"archive read no further after {read} records: its records decompress to more "
                                  f"than {_TOTAL * self._limit} bytes (a compression bomb? "
                                  "MARSAD_ARCHIVE_MAX_EXPANSION sets the limit)")
-        except (ArchiveLoadFailed, EOFError, OSError, ValueError, OverflowError) as e:
+        except (ArchiveLoadFailed, EOFError, OSError, ValueError, OverflowError, zlib.error, *_WARCIO_ERRORS) as e:
             # OverflowError: a Content-Length no file could hold (20 digits); the records after it cannot be found.
-            why = "a record declares an impossible length" if isinstance(e, OverflowError) else str(e)[:200]
+            why = "a record declares an impossible length" if isinstance(e, OverflowError) else \
+                f"a record's headers cannot be read ({type(e).__name__}: {e})"[:200] if isinstance(e, _WARCIO_ERRORS) \
+                else str(e)[:200]
             yield Sighting(self.name, None, where, os.path.basename(where),
                            error=f"archive damaged or truncated after {read} records: {why}")
 
