@@ -164,8 +164,7 @@ def test_a_zip_bundle_with_a_damaged_or_unknown_compression_fails_cleanly(tmp_pa
 # --- gazetteers (core/places/readers.py: reported, its owner fixes it) ---------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="found by fuzz/fuzz_gazetteer.py; readers.read_file raises RecursionError "
-                   "and csv.Error where it documents ValueError (core/places is another helper's)")
+# Found by fuzz/fuzz_gazetteer.py: read_file raised RecursionError and csv.Error where it documents ValueError.
 @pytest.mark.parametrize("name, data", [("deep.json", b"[" * 5000), ("cell.csv", b'name,lat,lon\n"' + b"x" * 200_000
                                                                      + b'",1,2\n')])
 def test_a_gazetteer_file_nested_deep_or_with_a_huge_cell_is_refused_in_words(tmp_path, name, data):

@@ -143,11 +143,14 @@ def read_file(path: Path, columns: Columns | None = None) -> Read:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         text = path.read_bytes().decode("utf-8-sig")
-        return read_table(list(csv.DictReader(io.StringIO(text, newline=""))), columns or Columns(), path.name,
-                          line_offset=2, where="line")
+        try:
+            rows = list(csv.DictReader(io.StringIO(text, newline="")))
+        except csv.Error as e:  # a cell over the csv module's limit (128 KiB), a NUL, ...
+            raise ValueError(f"{path}: not a readable CSV ({e})") from e
+        return read_table(rows, columns or Columns(), path.name, line_offset=2, where="line")
     try:
         data = json.loads(path.read_bytes())
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
         raise ValueError(f"{path}: not readable JSON ({e})") from e
     if isinstance(data, dict) and data.get("type") == "FeatureCollection":
         return read_geojson(data, columns or Columns(), path.name)
