@@ -136,3 +136,22 @@ def test_record_limit():
     assert webarchive.record_limit(300_000, 100) == 64 << 20
     assert webarchive.record_limit(1 << 30, 100) == 100 << 30
     assert webarchive.record_limit(1 << 30, 0) is None
+
+
+@pytest.mark.once
+def test_redaction_refuses_a_picture_or_a_video_over_the_pixel_limit(bomb, tmp_path, monkeypatch):
+    """Redacting decodes every pixel: the same limit holds there, before anything is decoded."""
+    from marsad.core.redact.photo import RedactionFailed, redact_photo
+    from marsad.core.redact.samples import write_clip
+    from marsad.core.redact.video import redact_video
+
+    started = time.monotonic()
+    with pytest.raises(RedactionFailed, match=r"13000 x 13000 pixels \(169 MP\).*MARSAD_MAX_PIXELS"):
+        redact_photo(bomb.read_bytes())
+    assert time.monotonic() - started < 2
+    clip = tmp_path / "clip.mp4"
+    write_clip(clip, seconds=0.2, width=320, height=240)
+    monkeypatch.setenv("MARSAD_MAX_PIXELS", "50000")  # under the clip's 320 x 240
+    with pytest.raises(RedactionFailed, match=r"video frame of 320 x 240 pixels"):
+        redact_video(clip, tmp_path / "out.mp4")
+    assert not (tmp_path / "out.mp4").exists()

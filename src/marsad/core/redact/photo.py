@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image, ImageOps
 
+from marsad.core.pixels import open_image
+
 from .blur import ENLARGE, blur_boxes
 from .boxes import Box, Region
 from .detect import FaceDetector
@@ -39,7 +41,8 @@ class Redacted:
 def upright_rgb(source: str | os.PathLike[str] | bytes) -> np.ndarray:
     """The photo's pixels as RGB, with its EXIF orientation applied."""
     try:
-        with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as img:
+        # A picture declaring more pixels than MARSAD_MAX_PIXELS is refused before it is decoded.
+        with open_image(io.BytesIO(source) if isinstance(source, bytes) else source) as img:
             img = ImageOps.exif_transpose(img)
             if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
                 # Transparent areas could hide nothing, but flattening keeps JPEG output simple.

@@ -19,6 +19,8 @@ import av
 import cv2
 import numpy as np
 
+from marsad.core.pixels import TooManyPixels, check
+
 from .blur import ENLARGE, blur_boxes
 from .boxes import Box, Region, interpolate
 from .detect import FaceDetector
@@ -72,6 +74,10 @@ def redact_video(src: str | os.PathLike[str], dst: str | os.PathLike[str], regio
         if not inp.streams.video:
             raise RedactionFailed("no video stream")
         vin = inp.streams.video[0]
+        try:  # every frame is decoded whole: its declared size is checked first
+            check(vin.codec_context.width, vin.codec_context.height, "video frame")
+        except TooManyPixels as e:
+            raise RedactionFailed(str(e)) from e
         ain = inp.streams.audio[0] if inp.streams.audio else None
         vin.thread_type = "AUTO" if threads != 1 else "SLICE"
         vin.codec_context.thread_count = threads
