@@ -2,7 +2,16 @@
 (redacted, approved) photos, then publishing again with nothing changed, then after one
 incident's public summary changed (the incremental case; target under 5 s).
 
-    nice -n 10 .venv/bin/python bench/publish.py [INCIDENTS [MEDIA]] [--no-pdf]    # default 3000 10000
+    nice -n 10 .venv/bin/python bench/publish.py [INCIDENTS [MEDIA]] [--no-pdf] [--draw-all] [--baseline-src DIR]
+    # default 3000 10000
+
+PDF briefs are on unless --no-pdf. Drawing one brief with WeasyPrint takes about a second,
+so the full run's briefs are drawn by a stand-in (a few bytes derived from the brief's
+HTML) unless --draw-all; the later runs draw for real whatever their cache does not hold
+(the changed incident's two briefs), so the incremental figure includes real drawing.
+--baseline-src DIR runs the same three runs first with DIR (another checkout's src/, e.g.
+a copy of the tree before a change) first on sys.path, then with this tree, and prints
+them side by side with the ratio; each figure comes with the 1-minute load average.
 
 Rows are written in bulk straight into a throw-away workspace's database (no ingest, no
 face detection: bench/redact.py measures redaction); the media are small generated JPEGs
@@ -97,9 +106,10 @@ def fill(incidents: int, media: int) -> dict:
 
 
 PARTS = {}  # part of a run -> seconds, filled by the wrappers below
+STAND_IN = []  # non-empty while briefs are drawn by a stand-in
 
 
-def instrument(pdfs: bool) -> None:
+def instrument(pdfs: bool, draw_all: bool = False) -> None:
     """Time the parts of a run by wrapping them where builder.py calls them; without `pdfs`,
     the PDF briefs (WeasyPrint, cached per incident) are left out of the run."""
     from marsad.core.publish import manifest
@@ -128,11 +138,20 @@ def instrument(pdfs: bool) -> None:
     if pdf is not None:
         if pdfs:
             wrap(pdf, "briefs", "PDF briefs")
+            if not draw_all:
+                real = pdf.render
+
+                def render(page, served):
+                    if STAND_IN:  # the full run: a second per brief is not what is measured here
+                        return b"%PDF-stand-in " + hashlib.sha256(page.encode()).hexdigest().encode(), []
+                    return real(page, served)
+                pdf.render = render
         else:
             pdf.briefs = lambda *args, **kwargs: {}
     wrap(site.Site, "write", "write files")
     wrap(manifest, "build", "manifest (hash every file)")
     wrap(hooks, "published", "public log and proofs")
+    wrap(hooks, "open_log", "public log: read back and check")
     del builder
 
 
@@ -143,47 +162,91 @@ def timed(label: str, out: Path, project) -> dict:
     started = time.perf_counter()
     result = publish(out, project, "fair")
     took = time.perf_counter() - started
-    return {"stage": label, "seconds": round(took, 2), "incidents": result.incidents, "media": result.media,
+    return {"stage": label, "seconds": round(took, 2), "load_1min": round(os.getloadavg()[0], 2), "incidents": result.incidents, "media": result.media,
             "files": result.files, "public_log_added": result.public_log_added,
             "parts": {k: round(v, 2) for k, v in PARTS.items()}}
 
 
-def main(argv: list[str]) -> int:
-    pdfs = "--no-pdf" not in argv
-    argv = [a for a in argv if a != "--no-pdf"]
-    incidents = int(argv[1]) if len(argv) > 1 else 3000
-    media = int(argv[2]) if len(argv) > 2 else 10000
+def run(incidents: int, media: int, pdfs: bool, draw_all: bool) -> dict:
     home = setup()
-    instrument(pdfs)
+    instrument(pdfs, draw_all)
     made = fill(incidents, media)
     project = made["project"]
     out = home / "site"
     from marsad.incidents import service
 
+    STAND_IN.append(True)
     rows = [timed("full publish (empty folder)", out, project)]
+    STAND_IN.clear()
     rows.append(timed("publish again, nothing changed", out, project))
     service.update(service.get("SYR000001"), {"notes": "A corrected public summary."}, "actor:bench")
     rows.append(timed("incremental: one incident's summary changed", out, project))
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-    print(f"{incidents} incidents, {media} media; rows and media made in {made['fill_s']:.1f} s; "
-          f"site {size / 1e6:.1f} MB")
-    print(f"{'stage':48} {'seconds':>8} {'files':>7} {'log leaves':>10}")
-    for r in rows:
-        print(f"{r['stage']:48} {r['seconds']:>8.2f} {r['files']:>7} {r['public_log_added']:>10}")
-    parts = sorted({k for r in rows for k in r["parts"]})
-    print(f"\n{'part of the run (seconds)':48} " + " ".join(f"{n:>8}" for n in ("full", "again", "incr.")))
+    return {"incidents": incidents, "media": media, "site_bytes": size, "fill_seconds": round(made["fill_s"], 2),
+            "pdf_briefs": pdfs, "briefs_of_full_run": "drawn" if draw_all or not pdfs else "stand-in", "runs": rows}
+
+
+def table(result: dict, baseline: dict | None = None) -> None:
+    rows = result["runs"]
+    print(f"{result['incidents']} incidents, {result['media']} media; rows and media made in "
+          f"{result['fill_seconds']:.1f} s; site {result['site_bytes'] / 1e6:.1f} MB; PDF briefs "
+          f"{'on (full run: ' + result['briefs_of_full_run'] + ')' if result['pdf_briefs'] else 'off'}")
+    head = f"{'stage':48} {'seconds':>8} {'load':>5} {'files':>7} {'leaves':>7}"
+    print(head + (f" {'before':>8} {'load':>5} {'ratio':>6}" if baseline else ""))
+    for i, r in enumerate(rows):
+        line = f"{r['stage']:48} {r['seconds']:>8.2f} {r['load_1min']:>5.1f} {r['files']:>7} {r['public_log_added']:>7}"
+        if baseline:
+            b = baseline["runs"][i]
+            line += f" {b['seconds']:>8.2f} {b['load_1min']:>5.1f} {r['seconds'] / b['seconds']:>6.2f}"
+        print(line)
+    parts = sorted({k for r in rows for k in r["parts"]} | ({k for r in baseline["runs"] for k in r["parts"]}
+                                                             if baseline else set()))
+    cols = ("full", "again", "incr.") + (("b.full", "b.again", "b.incr.") if baseline else ())
+    print(f"\n{'part of the run (seconds)':48} " + " ".join(f"{n:>8}" for n in cols))
     for part in parts:
-        print(f"{part:48} " + " ".join(f"{r['parts'].get(part, 0):>8.2f}" for r in rows))
-    if not pdfs:
-        print("(PDF briefs left out: --no-pdf)")
+        runs = rows + (baseline["runs"] if baseline else [])
+        print(f"{part:48} " + " ".join(f"{r['parts'].get(part, 0):>8.2f}" for r in runs))
     incremental = rows[-1]["seconds"]
     print(f"incremental vs target 5 s: {incremental / 5:.2f}x; incremental / full: {incremental / rows[0]['seconds']:.2f}")
+
+
+def main(argv: list[str]) -> int:
+    pdfs, draw_all = "--no-pdf" not in argv, "--draw-all" in argv
+    baseline_src = json_to = None
+    if "--baseline-src" in argv:
+        i = argv.index("--baseline-src")
+        baseline_src = argv[i + 1]
+        del argv[i:i + 2]
+    if "--json-to" in argv:  # used by --baseline-src: where the child writes its figures
+        i = argv.index("--json-to")
+        json_to = argv[i + 1]
+        del argv[i:i + 2]
+    argv = [a for a in argv if a not in ("--no-pdf", "--draw-all")]
+    incidents = int(argv[1]) if len(argv) > 1 else 3000
+    media = int(argv[2]) if len(argv) > 2 else 10000
+    baseline = None
+    if baseline_src:
+        import subprocess
+
+        with tempfile.TemporaryDirectory() as tmp:
+            target = Path(tmp) / "baseline.json"
+            env = os.environ | {"PYTHONPATH": str(Path(baseline_src).resolve())}
+            subprocess.run([sys.executable, __file__, str(incidents), str(media), "--json-to", str(target)]
+                           + ["--no-pdf"] * (not pdfs) + ["--draw-all"] * draw_all, env=env, check=True,
+                           stdout=subprocess.DEVNULL)
+            baseline = json.loads(target.read_text())
+    result = run(incidents, media, pdfs, draw_all)
+    result |= {"database": os.environ.get("DATABASE_URL", "sqlite").split("@")[-1], "machine": platform.platform(),
+               "cpus": os.cpu_count(), "incremental_target_seconds": 5}
+    if json_to:
+        Path(json_to).write_text(json.dumps(result))
+        return 0
+    table(result, baseline)
+    if baseline:
+        result["baseline"] = baseline | {"src": baseline_src}
     results = Path(__file__).resolve().parent / "results"
     results.mkdir(exist_ok=True)
-    (results / "publish.json").write_text(json.dumps({
-        "incidents": incidents, "media": media, "site_bytes": size, "database": os.environ.get("DATABASE_URL", "sqlite")
-        .split("@")[-1], "machine": platform.platform(), "cpus": os.cpu_count(), "fill_seconds": round(made["fill_s"], 2),
-        "pdf_briefs": pdfs, "runs": rows, "incremental_target_seconds": 5}, indent=1) + "\n")
+    (results / "publish.json").write_text(json.dumps(result, indent=1) + "\n")
     return 0
 
 

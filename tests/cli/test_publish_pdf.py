@@ -207,3 +207,27 @@ def test_key_frames_come_from_the_video_as_plain_jpegs_the_same_each_time():
     shades = [Image.open(io.BytesIO(f)).convert("L").getpixel((32, 24)) for f in frames]
     assert [round((s - 40) / 80) for s in shades] == [0, 1, 2], shades  # at a tenth, half, nine tenths
     assert not any(b"Exif" in f for f in frames)
+
+
+def test_an_unchanged_brief_is_looked_up_not_made_and_a_changed_one_is_drawn_again(site, monkeypatch):
+    """The brief cache is keyed on what a brief is made from, known before any HTML: republishing
+    unchanged makes no brief HTML at all (and the site keeps its bytes); a public change draws
+    that incident's briefs again, with the new text."""
+    from marsad.incidents import service
+    from marsad.publish import pdf
+    from marsad.publish.builder import publish
+
+    project, code, out, result = site
+    briefs = [out / f"{lang}/incidents/{code}.pdf" for lang in ("ar", "en")]
+    before = [p.read_bytes() for p in briefs]
+    made = []
+    real_html = pdf.html
+    monkeypatch.setattr(pdf, "html", lambda *a, **k: made.append(a[1]) or real_html(*a, **k))
+    again = publish(out, project, "fair")
+    assert made == [] and again.public_log_added == 0 and [p.read_bytes() for p in briefs] == before
+    service.update(service.get(code), {"notes": "A corrected public summary."}, "actor:test")
+    publish(out, project, "fair")
+    assert sorted(made) == ["ar", "en"]
+    after = [p.read_bytes() for p in briefs]
+    assert all(a != b for a, b in zip(after, before))
+    assert "Acorrectedpublicsummary." in "".join(_contents(after[1])[1].split())

@@ -202,3 +202,29 @@ def test_the_public_log_key_is_made_once_and_kept_private(tmp_path):
     assert os.stat(path).st_mode & 0o777 == 0o600
     assert public_log_signer(tmp_path / "keys", "other.origin") == signer
     assert signer.name == "example.org/site/log"
+
+
+def test_fast_canonical_json_is_rfc8785_byte_for_byte():
+    """Entries are written and checked with a fast encoder where it gives RFC 8785's bytes:
+    control characters, quotes, non-ASCII, lone surrogates and integers past 2**53 included."""
+    import random
+
+    import rfc8785
+
+    from marsad.core.publog.entries import canonical
+
+    rng = random.Random(16)
+    chars = [chr(i) for i in range(0x30)] + list('"\\/éش😀\u2028\u2029\x7f\ud800')
+    for _ in range(3000):
+        text = "".join(rng.choice(chars) for _ in range(rng.randrange(12)))
+        data = {"type": "publish", "path": text, "time": text[:3], "sha256": text,
+                "internal_checkpoint": {"size": rng.choice([0, 7, 2**53 - 1, 2**53, 2**60, True]), "root": "AA=="}}
+        try:
+            want = rfc8785.dumps(data)
+        except Exception as e:  # noqa: BLE001 - the same refusal either way
+            want = type(e)
+        try:
+            got = canonical(data)
+        except Exception as e:  # noqa: BLE001
+            got = type(e)
+        assert got == want, data

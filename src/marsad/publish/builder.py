@@ -100,7 +100,8 @@ def publish(out: Path, project=None, grade: str = "fair", base_url: str | None =
     check_grade(grade)
     base_url = check_base_url(base_url)
     old = _previous(out)
-    signer, log_before = hooks.open_log(out, settings.WORKSPACE.keys_dir)
+    signer, public_log = hooks.open_log(out, settings.WORKSPACE.keys_dir)
+    log_before = public_log.size
     vkey = signer.verifier().vkey()
     chosen = list(collect.choose(grade, project))
     published = collect.collect(chosen, actor=actor, cache=_cache(out, "rows.json"))  # redacts what has none yet
@@ -133,7 +134,7 @@ def publish(out: Path, project=None, grade: str = "fair", base_url: str | None =
     checkpoint = log.sign_checkpoint()  # covers the publish event, which names the manifest
     listed = {f["path"]: f["sha256"] for f in json.loads(body)["files"]} | {manifest.MANIFEST: digest}
     hooks.published(out, signer, listed, (checkpoint.size, bytes(checkpoint.root)),
-                    {m.path for p in published for m in p.media}, now)
+                    {m.path for p in published for m in p.media}, now, log=public_log)
     log_after = hooks.checkpoint_size(out)
     return Result(out, len(published), sum(len(p.media) for p in published), sum(p.withheld for p in published),
                   sum(p.awaiting for p in published), len(written) + 1, len(removed), digest, entry.index,

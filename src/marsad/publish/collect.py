@@ -173,7 +173,10 @@ class _Rows:
 def _bulk(ids: list[int]) -> dict[str, Any]:
     """What the incidents' rows and media are made from, in a few queries for all of them."""
     links: dict[int, list[IncidentItem]] = defaultdict(list)
-    for link in IncidentItem.objects.filter(incident_id__in=ids).select_related("item"):
+    # only the columns used here (a deferred one loads if something asks for it)
+    for link in IncidentItem.objects.filter(incident_id__in=ids).select_related("item").only(
+            "id", "incident_id", "item_id", "role", "added_at", "item__id", "item__sha256", "item__kind",
+            "item__graphic"):
         links[link.incident_id].append(link)
     items = IncidentItem.objects.filter(incident_id__in=ids).values("item_id")
     captures: dict[tuple[int, int | None], str] = {}  # (item, project) -> its first sighting's source kind
@@ -181,7 +184,8 @@ def _bulk(ids: list[int]) -> dict[str, Any]:
             "ingested_at", "id").values_list("item_id", "project_id", "source_kind"):
         captures.setdefault((item_id, project_id), kind)
     redacted_items, approved = set(), {}
-    for d in Derivative.objects.filter(item_id__in=items, role__startswith=REDACTED_ROLE).order_by("log_index"):
+    for d in Derivative.objects.filter(item_id__in=items, role__startswith=REDACTED_ROLE).order_by("log_index").only(
+            "id", "item_id", "role", "decision", "decided_at", "log_index", "mime", "sha256"):
         redacted_items.add(d.item_id)
         if d.decision == APPROVED:
             best = approved.get(d.item_id)

@@ -25,17 +25,23 @@ from marsad.core.publog import (
 from marsad.core.publog.site import LOG_DIR
 
 
-def open_log(out: Path, keys_dir: Path) -> tuple[Signer, int]:
-    """The public log's signer and size, once the site's existing log (if any) is known to open with it."""
+def open_log(out: Path, keys_dir: Path) -> tuple[Signer, PublicLog]:
+    """The public log's signer and the site's log, once the site's existing log (if any) is known
+    to open with it. The log is read once a run (reading 16,000 entries back takes a second or two):
+    `published` extends this one."""
     signer = public_log_signer(keys_dir)
-    return signer, log_size(out, signer)
+    return signer, read_log(out, signer)
+
+
+def read_log(out: Path, signer: Signer) -> PublicLog:
+    try:
+        return PublicLog(out / LOG_DIR, signer)
+    except PublicLogError as e:
+        raise PublishError(f"{out / LOG_DIR} cannot be extended: {e}; nothing was written") from e
 
 
 def log_size(out: Path, signer: Signer) -> int:
-    try:
-        return PublicLog(out / LOG_DIR, signer).size
-    except PublicLogError as e:
-        raise PublishError(f"{out / LOG_DIR} cannot be extended: {e}; nothing was written") from e
+    return read_log(out, signer).size
 
 
 def checkpoint_size(out: Path) -> int:
@@ -46,10 +52,10 @@ def checkpoint_size(out: Path) -> int:
 
 
 def published(out: Path, signer: Signer, files: dict[str, str], internal: tuple[int, bytes],
-              redacted: Iterable[str], now: datetime) -> dict[str, Published]:
+              redacted: Iterable[str], now: datetime, log: PublicLog | None = None) -> dict[str, Published]:
     """Log `files` (every file of the site, manifest.json included: path -> SHA-256) and
     withdraw the ones an earlier run published that are gone now."""
     # An unchanged file keeps its proof, made against the older checkpoint the log keeps (verifiers
     # accept it): rewriting every proof after each change made a one-incident run rewrite the whole site.
     return publish_site(out, signer, files, internal, redacted=redacted, withdraw_others=True,
-                        refresh_proofs=False, now=now)
+                        refresh_proofs=False, now=now, log=log)

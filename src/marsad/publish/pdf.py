@@ -11,7 +11,8 @@ publishing stops with the reason: another font would be a silent fallback. Weasy
 fetches nothing: its URL fetcher serves data: URLs and the fonts and pictures made here,
 and refuses every other URL. Same input, same bytes: the PDF's dates are the incident's
 last public change, and a brief is kept in the workspace under the SHA-256 of everything it
-is drawn from, so an unchanged incident is not drawn again."""
+is drawn from and by (the incident's published values and media hashes, the key, templates,
+style, fonts, WeasyPrint), known before any HTML is made: an unchanged brief costs a lookup."""
 
 from __future__ import annotations
 
@@ -54,6 +55,7 @@ MAP_SPAN = 3.6  # degrees of latitude the map shows around the point (about 400 
 MAP_SIZE = (300.0, 216.0)  # the SVG's drawing units (its width and height)
 MAP_WIDTH_MM = 78.0  # as drawn on the page
 CACHE_DAYS = 60  # a kept brief unused this long is removed
+HASHES = "hashes.json"  # in the cache folder: each kept brief's SHA-256 and size
 
 
 class BriefError(PublishError):
@@ -298,13 +300,32 @@ def html(p: Published, lang: str, vkey: str, pictures: _Pictures) -> str:
         return render_to_string("publish/brief.html", _context(p, lang, vkey, pictures))
 
 
-def digest(page: str) -> str:
-    """Everything a brief is drawn from: its HTML (text, map, the media by hash), the style,
-    the font files, WeasyPrint's version and this module's drawing format."""
-    import weasyprint
+def _drawing_digest() -> bytes:
+    """Everything a brief is drawn by, not from the incident: the templates, translations and
+    code that make its HTML (those the page cache covers, and this module), the style, the map's
+    borders, the font files, WeasyPrint's version and this module's drawing format."""
+    from importlib.metadata import version
 
-    h = hashlib.sha256()
-    for part in (FORMAT, weasyprint.__version__, _fonts_digest(), CSS_FILE.read_text(encoding="utf-8"), page):
+    from .site import PageCache
+
+    h = hashlib.sha256(PageCache.code_digest())
+    # the installed version, without importing WeasyPrint (seconds): a run that draws nothing needs none of it
+    for part in (FORMAT, version("weasyprint"), _fonts_digest()):
+        h.update(part.encode() + b"\x00")
+    for path in (Path(__file__), CSS_FILE, BASEMAP):
+        h.update(path.read_bytes() + b"\x00")
+    return h.digest()
+
+
+def digest(p: Published, lang: str, vkey: str, drawing: bytes | None = None) -> str:
+    """The key a brief is kept under: what it is drawn by (_drawing_digest) and from: the
+    incident as published (its public values, place, media by hash, sources, dates and
+    corrections: the same repr the page cache keys the incident page on), the language and
+    the public log's key. Known before any HTML is made, so an unchanged brief costs a lookup."""
+    from .site import published_repr
+
+    h = hashlib.sha256(drawing or _drawing_digest())
+    for part in (lang, vkey, published_repr(p)):
         h.update(part.encode() + b"\x00")
     return h.hexdigest()
 
@@ -352,30 +373,72 @@ def default_cache() -> Path | None:
 
 
 def briefs(published: list[Published], blobs, vkey: str, cache_dir: Path | None = None,
-           use_cache: bool = True) -> dict[str, bytes | Path]:
-    """Every brief of the run by site path: drawn, or taken from the workspace's cache when
-    nothing it is drawn from changed."""
+           use_cache: bool = True) -> dict[str, bytes | Any]:
+    """Every brief of the run by site path: drawn (bytes), or taken from the workspace's cache
+    when nothing it is drawn from changed (a site.Kept: its hash was recorded when it was kept)."""
+    from .site import Kept
+
     arabic_font()  # before any work: a missing font stops the run with the reason
     cache_dir = (cache_dir or default_cache()) if use_cache else None
-    if cache_dir is not None:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-    files: dict[str, bytes | Path] = {}
+    hashes = _Hashes(cache_dir)
+    files: dict[str, bytes | Kept] = {}
+    drawing = _drawing_digest()
     for p in published:
-        pictures = _Pictures(blobs)
+        pictures = None
         for lang in names.LANGUAGES:
-            page = html(p, lang, vkey, pictures)
-            kept = cache_dir / f"{digest(page)}.pdf" if cache_dir is not None else None
+            key = digest(p, lang, vkey, drawing)
+            kept = cache_dir / f"{key}.pdf" if cache_dir is not None else None
             if kept is not None and kept.exists():
                 os.utime(kept)  # still used: not pruned
-                files[brief_path(p.code, lang)] = kept
+                files[brief_path(p.code, lang)] = hashes.kept(key, kept)
                 continue
+            pictures = pictures or _Pictures(blobs)  # shared by the two languages: a video is decoded once
+            page = html(p, lang, vkey, pictures)
             data, _asked = render(page, pictures.served)
             if kept is not None:
                 _keep(kept, data)
+                hashes.add(key, data)
             files[brief_path(p.code, lang)] = data
     if cache_dir is not None:
-        _prune(cache_dir)
+        hashes.save(_prune(cache_dir))
     return files
+
+
+class _Hashes:
+    """The SHA-256 and size of each kept brief (HASHES in the cache folder), recorded as it is
+    kept, so that an unchanged brief is neither read nor hashed again (6,000 briefs are a GB)."""
+
+    def __init__(self, cache_dir: Path | None) -> None:
+        self.path = cache_dir / HASHES if cache_dir is not None else None
+        self.known: dict[str, list] = {}
+        self.used: dict[str, list] = {}
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.known = json.loads(self.path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):  # missing or damaged: the briefs are hashed again
+                self.known = {}
+
+    def kept(self, key: str, path: Path):
+        from .site import Kept
+
+        found = self.known.get(key)
+        if not (isinstance(found, list) and len(found) == 2):
+            data = path.read_bytes()
+            found = [hashlib.sha256(data).hexdigest(), len(data)]
+        self.used[key] = found
+        return Kept(path, found[0], found[1])
+
+    def add(self, key: str, data: bytes) -> None:
+        self.used[key] = [hashlib.sha256(data).hexdigest(), len(data)]
+
+    def save(self, removed: set[str]) -> None:
+        """Keep what this run used (other sites' briefs share the folder: theirs are kept too),
+        less the briefs pruned."""
+        if self.path is None or (not removed and all(self.known.get(k) == v for k, v in self.used.items())):
+            return
+        kept = {k: v for k, v in (self.known | self.used).items() if k not in removed}
+        _keep(self.path, json.dumps(kept, sort_keys=True).encode())
 
 
 def _keep(path: Path, data: bytes) -> None:
@@ -385,13 +448,16 @@ def _keep(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def _prune(cache_dir: Path) -> None:
-    """Drop kept briefs no run has used for CACHE_DAYS (the clock only tidies the cache: no output depends on it)."""
-    old = time.time() - CACHE_DAYS * 86400
+def _prune(cache_dir: Path) -> set[str]:
+    """Drop kept briefs no run has used for CACHE_DAYS (the clock only tidies the cache: no output
+    depends on it); returns their keys."""
+    old, removed = time.time() - CACHE_DAYS * 86400, set()
     for path in cache_dir.glob("*.pdf"):
         try:
             if path.stat().st_mtime < old:
                 path.unlink()
+                removed.add(path.stem)
         except FileNotFoundError:
             pass
+    return removed
 

@@ -53,11 +53,21 @@ class Stored:
     sha256: str
 
 
+@dataclass(frozen=True)
+class Kept:
+    """A file kept in the workspace whose SHA-256 and size were recorded when it was made (a
+    cached PDF brief): an unchanged one is neither read nor copied; a copied one is checked."""
+
+    path: Path
+    sha256: str
+    size: int
+
+
 @dataclass
 class Site:
     """What a publish run writes, by site path."""
 
-    files: dict[str, bytes | Path | Stored]  # bytes, a file to copy, or a stored blob
+    files: dict[str, bytes | Path | Stored | Kept]  # bytes, a file to copy, a stored blob or a kept file
     hashes: dict[str, tuple[str, int]] = field(default_factory=dict)  # path -> (SHA-256, size), as written
 
     def write(self, out: Path, previous: dict[str, str] | None = None) -> list[str]:
@@ -81,6 +91,11 @@ class Site:
                     elif isinstance(content, Stored):
                         with content.store.open(content.sha256, verify=True) as src:
                             shutil.copyfileobj(src, f)
+                    elif isinstance(content, Kept):
+                        data = content.path.read_bytes()
+                        if hashlib.sha256(data).hexdigest() != content.sha256:
+                            raise OSError(f"{content.path} changed since it was kept; remove it and publish again")
+                        f.write(data)
                     else:
                         f.write(content)
                 os.chmod(tmp, 0o644)
@@ -91,10 +106,14 @@ class Site:
         return sorted(self.files)
 
     @staticmethod
-    def _known(content: bytes | Path | Stored) -> tuple[str, int] | None:
-        """The SHA-256 and size of what will be written, where known without reading a file."""
+    def _known(content: bytes | Path | Stored | Kept) -> tuple[str, int] | None:
+        """The SHA-256 and size of what will be written, where known without writing it."""
         if isinstance(content, bytes):
             return hashlib.sha256(content).hexdigest(), len(content)
+        if isinstance(content, Kept):
+            return content.sha256, content.size
+        if isinstance(content, Path):  # reading to hash costs less than writing again (and the manifest needs it)
+            return manifest.sha256_file(content), content.stat().st_size
         if isinstance(content, Stored) and isinstance(content.store, LocalStore):  # a blob is its bytes there
             size = _size(content.store.path(content.sha256))
             return (content.sha256, size) if size >= 0 else None
@@ -114,13 +133,18 @@ class PageCache:
 
     def __init__(self, folder: Path) -> None:
         self.folder, self.used = folder, set()
+        self.base = self.code_digest()
+
+    @staticmethod
+    def code_digest() -> bytes:
+        """The templates, translations and code pages are made by (and versions)."""
         h = hashlib.sha256(f"{marsad.__version__} {django.__version__}".encode())
         templates = Path(marsad.__file__).parent / "web" / "templates" / "publish"
         locale = Path(marsad.__file__).parent / "locale"
         code = [Path(__file__), Path(words.__file__), Path(timeline.__file__)]  # how contexts are made
         for path in sorted([*templates.rglob("*.html"), *locale.rglob("*.mo"), *code]):
             h.update(path.as_posix().encode() + b"\0" + path.read_bytes())
-        self.base = h.digest()
+        return h.digest()
 
     def render(self, template: str, context: dict[str, Any], lang: str) -> bytes:
         return self.get([template, lang, context], lambda: _render_now(template, context, lang))
@@ -150,6 +174,17 @@ class PageCache:
 
 
 _page_cache: PageCache | None = None  # the cache of the build() in progress, if it was given one
+_reprs: dict[int, str] | None = None  # during a build(): each incident's repr, made once (pages and briefs key on it)
+
+
+def published_repr(p: Published) -> str:
+    """What an incident's page and brief are made from, as the caches key them (its repr)."""
+    if _reprs is None:
+        return repr(p)
+    found = _reprs.get(id(p))
+    if found is None:
+        found = _reprs[id(p)] = repr(p)
+    return found
 
 
 def _common(page: str, lang: str, other: str, base_url: str | None, vkey: str) -> dict[str, Any]:
@@ -274,15 +309,16 @@ def build(published: list[Published], blobs, work: Path, base_url: str | None,
     `blobs`: the store; `vkey`: the public log's verifier key, printed on every page;
     `withdrawn`: incidents published here before, each left as a tombstone at its address;
     `cache`: a workspace folder where rendered pages are kept for the next run."""
-    global _page_cache
+    global _page_cache, _reprs
     _page_cache = PageCache(cache) if cache is not None else None
+    _reprs = {}  # the incidents do not change during a build
     try:
         files = _build(published, blobs, work, base_url, grade, vkey, withdrawn)
         if _page_cache is not None:
             _page_cache.prune()
         return files
     finally:
-        _page_cache = None
+        _page_cache, _reprs = None, None
 
 
 def _build(published: list[Published], blobs, work: Path, base_url: str | None,
@@ -317,7 +353,7 @@ def _pages(published: list[Published], lang: str, base_url: str | None, grade: s
             context = _common(page, lang, names.incident_page(p.code, other), base_url, vkey) | _incident_context(p, page)
             return _render_now("publish/incident.html", context, lang)
         # the page is a function of these (and of the code and templates the cache's digest covers)
-        files[page] = _page_cache.get(["incident", lang, page, base_url, vkey, repr(p)], render) \
+        files[page] = _page_cache.get(["incident", lang, page, base_url, vkey, published_repr(p)], render) \
             if _page_cache is not None else render()
     page = names.index_page(lang)
     rows = [_index_row(p, lang) for p in published]

@@ -3,12 +3,19 @@ grade definitions. Whole sentences with placeholders, translated under the page'
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
+from django.utils.translation import get_language, ngettext, pgettext
 
 
 def grade_name(grade: str) -> str:
-    return {"confirmed": _("confirmed"), "fair": _("fair"), "weak": _("weak")}.get(grade, grade)
+    return _grade_names(get_language()).get(grade, grade)
+
+
+@cache
+def _grade_names(lang: str | None) -> dict[str, str]:  # asked for 18,000 times a run at 3,000 incidents
+    return {"confirmed": _("confirmed"), "fair": _("fair"), "weak": _("weak")}
 
 
 def grade_definition(grade: str) -> str:

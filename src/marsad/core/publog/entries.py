@@ -14,13 +14,38 @@ import rfc8785
 
 TYPES = ("publish", "redaction", "correction", "withdrawal")
 _SHA = re.compile(r"[0-9a-f]{64}")
+_CONTROL = re.compile(r"[\x00-\x1f]")
+_SAFE_INT = 1 << 53  # integers RFC 8785 writes as Python does (beyond, as an IEEE double)
+
+
+def canonical(data: dict) -> bytes:
+    """RFC 8785 canonical JSON of an entry's fields. For plain values (ASCII keys, text, integers
+    under 2**53) Python's sorted, compact JSON is the same bytes and several times faster (reading
+    a log of 20,000 entries back checks each one): anything else goes through rfc8785."""
+    if _plain(data):
+        try:
+            return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: rfc8785 says what it says
+            pass
+    return rfc8785.dumps(data)
+
+
+def _plain(value) -> bool:
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return -_SAFE_INT < value < _SAFE_INT
+    if kind is dict:
+        return all(type(k) is str and k.isascii() and _plain(v) for k, v in value.items())
+    return False
 
 
 def check_path(path: str) -> str:
     """A site path: relative, '/'-separated, no '.', '..' or empty parts, not the log's own."""
     parts = path.split("/")
     if (not path or path.startswith("/") or "\\" in path or any(p in ("", ".", "..") for p in parts)
-            or parts[0] == "log" or path.endswith(".tlog-proof") or any(c < " " for c in path)):
+            or parts[0] == "log" or path.endswith(".tlog-proof") or _CONTROL.search(path)):
         raise ValueError(f"not a publishable site path: {path!r}")
     return path
 
@@ -51,7 +76,7 @@ class Entry:
                                         "root": base64.b64encode(self.internal_root).decode()}}
         if self.sha256 is not None:
             data["sha256"] = self.sha256
-        return rfc8785.dumps(data)
+        return canonical(data)
 
     @classmethod
     def parse(cls, raw: bytes) -> Entry:

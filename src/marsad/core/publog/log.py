@@ -15,8 +15,9 @@ theirs); the checkpoint is written last, so a crash leaves the previous log inta
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property, partial
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -39,13 +40,19 @@ class PublicLogError(RuntimeError):
 
 @dataclass(frozen=True)
 class Published:
-    """Where a file stands in the log: its latest entry and a proof of it."""
+    """Where a file stands in the log: its latest entry and a proof of it (against the checkpoint
+    of the publish() that returned it), made when first asked for: a run that changes one file
+    of a large site writes proofs for the changed files only, and needs no other."""
 
     path: str
     index: int
     entry: Entry
-    proof: TlogProof
     new: bool  # True when this call appended the entry
+    _prove: Callable[[], TlogProof] = field(repr=False, compare=False)
+
+    @cached_property
+    def proof(self) -> TlogProof:
+        return self._prove()
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -174,7 +181,8 @@ class PublicLog:
 
     def _published(self, path: str, first_new: int) -> Published:
         index, entry = self.latest[path]
-        return Published(path, index, entry, self.proof(index), index >= first_new)
+        return Published(path, index, entry, index >= first_new,
+                         partial(self._proof_at, index, self.size, self.checkpoint_note))
 
     # --- proofs ----------------------------------------------------------------------
 
@@ -182,8 +190,19 @@ class PublicLog:
         """A c2sp.org/tlog-proof of entry `index` in the current checkpoint; its `extra`
         carries the entry's bytes, which the verifier hashes to the leaf."""
         assert self.checkpoint_note is not None
-        hashes = merkle.inclusion_proof(index, self.size, self.tree.fetch)
-        return TlogProof(index, hashes, self.checkpoint_note, extra=self.entries[index])
+        return self._proof_at(index, self.size, self.checkpoint_note)
+
+    def _proof_at(self, index: int, size: int, note: str) -> TlogProof:
+        hashes = merkle.inclusion_proof(index, size, self.tree.fetch)  # the tree keeps every older size's nodes
+        return TlogProof(index, hashes, note, extra=self.entries[index])
+
+    def current(self) -> bool:
+        """Whether the log's files still hold what this object read or wrote (no other writer since)."""
+        try:
+            note = (self.dir / "checkpoint").read_text(encoding="utf-8")
+        except FileNotFoundError:
+            note = None
+        return note == self.checkpoint_note
 
     def consistency(self, size1: int, size2: int | None = None) -> list[bytes]:
         return merkle.consistency_proof(size1, self.size if size2 is None else size2, self.tree.fetch)

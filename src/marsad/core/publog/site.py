@@ -22,15 +22,18 @@ JS_DIR = "assets/publog"
 
 def publish_site(site_dir: Path, signer: Signer, files: Mapping[str, str], internal: tuple[int, bytes], *,
                  redacted: Iterable[str] = (), withdrawn: Iterable[str] = (), withdraw_others: bool = False,
-                 refresh_proofs: bool = True, now: datetime | None = None) -> dict[str, Published]:
+                 refresh_proofs: bool = True, now: datetime | None = None,
+                 log: PublicLog | None = None) -> dict[str, Published]:
     """Log `files` (site path -> SHA-256 hex, the files already written under site_dir) and
     write a .tlog-proof beside each. `withdraw_others`: every file the log holds as published
     but `files` lacks gets a withdrawal (for a run that passes the whole site). Unchanged
     input leaves every byte as it was. `refresh_proofs=False` keeps the proof files of unchanged
     files (against the older checkpoint they were made for, which verifiers accept), so
-    only new and changed files' proofs are written."""
+    only new and changed files' proofs are written, and only theirs are made. `log`: the site's
+    log as already opened (read again if its files changed since)."""
     site_dir = Path(site_dir)
-    log = PublicLog(site_dir / LOG_DIR, signer)
+    if log is None or log.dir != site_dir / LOG_DIR or not log.current():
+        log = PublicLog(site_dir / LOG_DIR, signer)
     withdrawn = set(withdrawn) | ({p for p in log.published() if p not in files} if withdraw_others else set())
     result = log.publish(files, internal, redacted=redacted, withdrawn=withdrawn, now=now)
     for path, published in result.items():
