@@ -117,7 +117,10 @@ def test_corrections_and_a_tombstone(site):
     media = [p for p in before if p.startswith("media/") and not p.endswith(".tlog-proof")]
     service.update(service.get(code), {"status": "discounted"}, "actor:test",
                    reason="On review the footage shows an earlier strike in another town.")
-    publish(out, project, "fair")
+    publish(out, project, "fair")  # without being asked, no reason is published
+    assert "On review the footage" not in (out / f"en/incidents/{code}.html").read_text()
+    assert "No reason is given publicly." in (out / f"en/incidents/{code}.html").read_text()
+    publish(out, project, "fair", withdrawal_reasons=True)
     for lang in ("ar", "en"):
         stone = (out / f"{lang}/incidents/{code}.html").read_text()
         assert "On review the footage shows an earlier strike in another town." in stone and f">{today}</time>" in stone
@@ -146,7 +149,7 @@ def test_corrections_and_a_tombstone(site):
     service.update(service.get(code), {"status": "in_review"}, "actor:test")
     service.update(service.get(code), {"status": "discounted"}, "actor:test",
                    reason=f"withdrawn at the request of {CANARIES['witness']}")
-    publish(out, project, "fair")
+    publish(out, project, "fair", withdrawal_reasons=True)
     stone = (out / f"en/incidents/{code}.html").read_text()
     assert "No reason is given publicly." in stone and CANARIES["witness"] not in stone
     assert all(CANARIES["witness"].encode() not in data for data in _published(out).values())

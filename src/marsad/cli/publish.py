@@ -18,7 +18,11 @@ from .context import home_option, setup_django
 @click.option("--grade", default="fair", show_default=True, help="Publish incidents graded this or stronger: "
               "confirmed, fair or weak.")
 @click.option("--base-url", "base_url", help="Where the site will be served (for canonical and hreflang links).")
-def publish_command(out: Path, project: str | None, grade: str, base_url: str | None) -> None:
+@click.option("--withdrawal-reasons", is_flag=True, help="Print on each tombstone the reason recorded when the "
+              "incident was withdrawn (screened for links, handles, phone numbers and restricted values). Off by "
+              "default: a reason written for the team may name someone.")
+def publish_command(out: Path, project: str | None, grade: str, base_url: str | None,
+                    withdrawal_reasons: bool) -> None:
     """A static site in Arabic and English: incidents at or above --grade, redacted media, downloads, a manifest,
     and a public log with a proof beside every file (verify.py checks them offline)."""
     setup_django()
@@ -28,7 +32,7 @@ def publish_command(out: Path, project: str | None, grade: str, base_url: str | 
 
     try:
         chosen = get_project(project)
-        result = publish(out, chosen, grade, base_url)
+        result = publish(out, chosen, grade, base_url, withdrawal_reasons=withdrawal_reasons)
     except (AccessError, PublishError) as e:
         raise click.UsageError(str(e)) from e
     click.echo(f"{result.incidents} incident(s), {result.media} redacted media file(s) ({result.withheld} held back), "

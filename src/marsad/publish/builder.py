@@ -96,7 +96,7 @@ def _public_log_file(path: str) -> bool:
 
 
 def publish(out: Path, project=None, grade: str = "fair", base_url: str | None = None,
-            actor: str | None = None) -> Result:
+            actor: str | None = None, withdrawal_reasons: bool = False) -> Result:
     check_grade(grade)
     base_url = check_base_url(base_url)
     old = _previous(out)
@@ -106,7 +106,7 @@ def publish(out: Path, project=None, grade: str = "fair", base_url: str | None =
     chosen = list(collect.choose(grade, project))
     published = collect.collect(chosen, actor=actor, cache=_cache(out, "rows.json"))  # redacts what has none yet
     # Published here before and not now: each keeps its address, as a tombstone saying when and why.
-    withdrawn = collect.withdrawals(_codes(old) - {p.code for p in published})
+    withdrawn = collect.withdrawals(_codes(old) - {p.code for p in published}, with_reasons=withdrawal_reasons)
     blobs = store()
     with tempfile.TemporaryDirectory(prefix="marsad-publish-") as tmp, transaction.atomic():
         log.lock_head()

@@ -248,10 +248,11 @@ def collect(incidents: list[Incident], actor: str | None = None, cache: Path | N
     return out
 
 
-def withdrawals(codes: set[str]) -> list[changes.Withdrawal]:
+def withdrawals(codes: set[str], with_reasons: bool = False) -> list[changes.Withdrawal]:
     """Why and when each of `codes` (published before, not now) left the site, for its tombstone.
-    The reason is the one recorded with the change that withdrew it, screened for anything
-    that could point at a source; an incident merged into another points to it."""
+    With `with_reasons`, the reason recorded with the change that withdrew it, screened for
+    anything that could point at a source; without, none (a reason written for the team may
+    name someone in words no screen knows). An incident merged into another points to it."""
     out = []
     for code in sorted(codes):
         incident = Incident.objects.filter(code=code).select_related("merged_into").first()
@@ -276,6 +277,7 @@ def withdrawals(codes: set[str]) -> list[changes.Withdrawal]:
             change = history.exclude(field__in=fields.INTERNAL_FIELDS | set(RESTRICTED_INCIDENT_FIELDS)).first()
             kind, merged_into = "unpublished", None
         when = change.at if change is not None else None
-        reason = changes.public_reason(change.reason, restricted) if change is not None and kind != "unpublished" else ""
+        reason = (changes.public_reason(change.reason, restricted)
+                  if with_reasons and change is not None and kind != "unpublished" else "")
         out.append(changes.Withdrawal(code, kind, when, reason, merged_into))
     return out
