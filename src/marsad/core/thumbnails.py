@@ -10,8 +10,10 @@ import io
 import os
 
 import av
+import numpy as np
 from PIL import Image, ImageDraw, ImageOps
 
+from marsad.core import steps
 from marsad.core.pixels import TooManyPixels, check, keeping_shape, open_image
 from marsad.core.probe import MediaUnreadable, ffmpeg_reason
 
@@ -34,13 +36,27 @@ def image_thumbnail(path: str | os.PathLike[str], size: int) -> bytes:
     try:
         # Drafted before turning: turning decodes the whole picture.
         with open_image(path, draft=keeping_shape(2 * size)) as img:  # as `thumbnail` would
-            img = ImageOps.exif_transpose(img)
-            img.thumbnail((size, size))
-            return _jpeg(img)
+            with steps.step("decode"):
+                img.load()
+                img = ImageOps.exif_transpose(img)
+            with steps.step("resize"):
+                img.thumbnail((size, size))
+            with steps.step("encode"):
+                return _jpeg(img)
     except TooManyPixels as e:
         raise ThumbnailFailed(str(e)) from e
     except (OSError, ValueError, Image.DecompressionBombError) as e:
         raise ThumbnailFailed(f"Pillow cannot decode the image: {e}") from e
+
+
+def pixels_thumbnail(rgb: np.ndarray, size: int) -> bytes:
+    """`image_thumbnail` of a picture decoded already, EXIF orientation applied (as by
+    `fingerprints.pdq.load_rgb`, whose decode analysis shares)."""
+    with steps.step("resize"):
+        img = Image.fromarray(rgb)
+        img.thumbnail((size, size))
+    with steps.step("encode"):
+        return _jpeg(img)
 
 
 def _frame_at(container: av.container.InputContainer, stream: av.VideoStream, seconds: float) -> av.VideoFrame | None:
@@ -62,7 +78,8 @@ def video_pictures(path: str | os.PathLike[str], size: int, frames: int) -> tupl
             check(stream.codec_context.width or 0, stream.codec_context.height or 0, "a video frame")
             stream.thread_type = "AUTO"
             duration = (container.duration or 0) / 1_000_000
-            poster = _frame_at(container, stream, duration / 10)
+            with steps.step("decode poster"):
+                poster = _frame_at(container, stream, duration / 10)
             if poster is None:
                 raise ThumbnailFailed("no decodable frame")
             poster_img = poster.to_image()
@@ -70,14 +87,16 @@ def video_pictures(path: str | os.PathLike[str], size: int, frames: int) -> tupl
             tiles: list[tuple[float, Image.Image]] = []
             seen: set[int] = set()
             for i in range(frames):
-                frame = _frame_at(container, stream, duration * i / frames)
+                with steps.step("decode sheet frames"):
+                    frame = _frame_at(container, stream, duration * i / frames)
                 if frame is None or frame.pts in seen:
                     continue
                 seen.add(frame.pts)
                 tile = frame.to_image()
                 tile.thumbnail((TILE_WIDTH, TILE_WIDTH))
                 tiles.append((float(frame.time or 0.0), tile))
-            return _jpeg(poster_img), _jpeg(_sheet(tiles))
+            with steps.step("encode"):
+                return _jpeg(poster_img), _jpeg(_sheet(tiles))
     except TooManyPixels as e:
         raise ThumbnailFailed(str(e)) from e
     except (av.FFmpegError, MediaUnreadable) as e:

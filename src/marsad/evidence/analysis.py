@@ -18,8 +18,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from marsad import conf, registry
-from marsad.core import exif, metadata, probe, thumbnails
+from marsad.core import exif, metadata, probe, steps, thumbnails
 from marsad.core.fingerprints.base import FingerprintFailed, FrameHash
+from marsad.core.fingerprints.pdq import PDQ, load_rgb
 from marsad.core.custody.leaves import digest
 from marsad.custody import log
 
@@ -33,6 +34,7 @@ class StepOutput:
     files: dict[str, bytes] = field(default_factory=dict)  # role -> JPEG bytes
     error: str = ""
     fingerprint: list[FrameHash] | None = None
+    pixels: Any = None  # a photo decoded once, handed to later steps; never recorded
 
 
 class Step(Protocol):
@@ -54,17 +56,20 @@ class MetadataStep:
 
     def run(self, path: Path, kind: str, earlier: dict[str, StepOutput]) -> StepOutput:
         out = StepOutput()
-        tags = exif.read(path)
+        with steps.step("exiftool"):
+            tags = exif.read(path)
         out.result["exiftool"] = tags
         errors = [str(tags[k]) for k in ("ExifTool:Error",) if k in tags]
         container = None
         if kind in ("video", "audio"):
             try:
-                container = probe.probe(path)
+                with steps.step("probe"):
+                    container = probe.probe(path)
                 out.result["container"] = container
             except probe.MediaUnreadable as e:
                 errors.append(str(e))
-        out.result["facts"] = metadata.normalise(tags, container).as_dict()
+        with steps.step("normalise"):
+            out.result["facts"] = metadata.normalise(tags, container).as_dict()
         out.error = "; ".join(errors)
         return out
 
@@ -82,6 +87,9 @@ class ThumbnailStep:
         size = conf.get("thumbnail_px")
         try:
             if kind == "image":
+                rgb = _decoded_once(path)
+                if rgb is not None:
+                    return StepOutput(files={"thumbnail": thumbnails.pixels_thumbnail(rgb, size)}, pixels=rgb)
                 return StepOutput(files={"thumbnail": thumbnails.image_thumbnail(path, size)})
             poster, sheet = thumbnails.video_pictures(path, size, conf.get("contact_sheet_frames"))
             return StepOutput(files={"poster": poster, "contact_sheet": sheet})
@@ -103,8 +111,13 @@ class FingerprintStep:
 
     def run(self, path: Path, kind: str, earlier: dict[str, StepOutput]) -> StepOutput:
         fingerprinter = registry.fingerprinter_for(kind)
+        decoded = earlier.get(ThumbnailStep.name)
         try:
-            frames = fingerprinter.compute(path)
+            if decoded is not None and decoded.pixels is not None and isinstance(fingerprinter, PDQ):
+                frames = fingerprinter.compute_pixels(decoded.pixels)
+                decoded.pixels = None  # its work done: free it before the results are recorded
+            else:
+                frames = fingerprinter.compute(path)
         except FingerprintFailed as e:
             return StepOutput(error=str(e))
         return StepOutput(
@@ -117,9 +130,23 @@ class FingerprintStep:
 STEPS: list[Step] = [MetadataStep(), ThumbnailStep(), FingerprintStep()]
 
 
+def _decoded_once(path: Path) -> Any:
+    """A photo's pixels as its fingerprinter decodes them (draft scale, turned upright), for the
+    thumbnail to be made from the same decode; None where the fingerprinter decodes otherwise
+    or cannot decode it (the thumbnail's own decode then reports why)."""
+    if not isinstance(registry.fingerprinter_for("image"), PDQ):
+        return None
+    try:
+        with steps.step("decode"):
+            return load_rgb(path)
+    except FingerprintFailed:
+        return None
+
+
 def analyse(sha256: str) -> dict[str, Any]:
     """Run every applicable step on an item and record the results once."""
-    item = Item.objects.get(sha256=sha256)
+    with steps.step("load item"):
+        item = Item.objects.get(sha256=sha256)
     if item.analysis != Item.Analysis.PENDING:
         return {"sha256": sha256, "analysis": item.analysis, "skipped": True}
     blob_store = store()
@@ -127,9 +154,12 @@ def analyse(sha256: str) -> dict[str, Any]:
     outputs: dict[str, StepOutput] = {}
     for step in STEPS:
         if step.applies(item.kind):
-            outputs[step.name] = step.run(path, item.kind, outputs)
-    blobs = {role: blob_store.put_bytes(data) for out in outputs.values() for role, data in out.files.items()}
-    return _record(sha256, outputs, blobs)
+            with steps.step(step.name):
+                outputs[step.name] = step.run(path, item.kind, outputs)
+    with steps.step("store derivatives"):
+        blobs = {role: blob_store.put_bytes(data) for out in outputs.values() for role, data in out.files.items()}
+    with steps.step("record"):
+        return _record(sha256, outputs, blobs)
 
 
 def analyse_or_record_crash(sha256: str) -> dict[str, Any]:
@@ -145,8 +175,9 @@ def analyse_or_record_crash(sha256: str) -> dict[str, Any]:
 def _record(sha256: str, outputs: dict[str, StepOutput], blobs: dict) -> dict[str, Any]:
     tools = {name: log.TOOL for name in outputs} | {s.name: s.tool() for s in STEPS if s.name in outputs}
     with transaction.atomic():
-        log.lock_head()
-        item = Item.objects.select_for_update().get(sha256=sha256)
+        with steps.step("lock log and item"):
+            log.lock_head()
+            item = Item.objects.select_for_update().get(sha256=sha256)
         if item.analysis != Item.Analysis.PENDING:  # another worker finished first
             return {"sha256": sha256, "analysis": item.analysis, "skipped": True}
         now = timezone.now()
@@ -154,7 +185,7 @@ def _record(sha256: str, outputs: dict[str, StepOutput], blobs: dict) -> dict[st
         for name, out in outputs.items():
             if out.error:
                 errors.append({"step": name, "reason": out.error})
-            entry = log.record(
+            entry = _event(
                 "analysis",
                 item=sha256,
                 time=now,
@@ -162,13 +193,13 @@ def _record(sha256: str, outputs: dict[str, StepOutput], blobs: dict) -> dict[st
                 inputs=[{"sha256": sha256}],
                 outputs=[{"step": name, "result": digest(out.result), "ok": not out.error}],
             )
-            AnalysisResult.objects.create(
+            _create(AnalysisResult,
                 item=item, step=name, ok=not out.error, result=out.result, error=out.error,
                 tool=tools[name], created=now, log_index=entry.index,
             )
             for role in out.files:
                 blob = blobs[role]
-                entry = log.record(
+                entry = _event(
                     "derive",
                     item=sha256,
                     time=now,
@@ -176,7 +207,7 @@ def _record(sha256: str, outputs: dict[str, StepOutput], blobs: dict) -> dict[st
                     inputs=[{"sha256": sha256}],
                     outputs=[{"sha256": blob.sha256, "role": role, "mime": "image/jpeg", "size": blob.size}],
                 )
-                Derivative.objects.create(
+                _create(Derivative,
                     item=item, role=role, sha256=blob.sha256, mime="image/jpeg", size=blob.size,
                     created=now, log_index=entry.index,
                 )
@@ -184,14 +215,27 @@ def _record(sha256: str, outputs: dict[str, StepOutput], blobs: dict) -> dict[st
                 from marsad.matching.service import record_fingerprint
                 from marsad.matching.tasks import match_item
 
-                record_fingerprint(item, out.result["algorithm"], out.result["version"], out.fingerprint)
-                match_item.enqueue(sha256)
+                with steps.step("fingerprint rows"):
+                    record_fingerprint(item, out.result["algorithm"], out.result["version"], out.fingerprint)
+                with steps.step("enqueue matching"):
+                    match_item.enqueue(sha256)
         facts = outputs["metadata"].result.get("facts", {}) if "metadata" in outputs else {}
         _apply_facts(item, facts)
         item.analysis = Item.Analysis.FAILED if errors else Item.Analysis.DONE
         item.analysis_errors = errors
-        item.save()
+        with steps.step("db writes"):
+            item.save()
     return {"sha256": sha256, "analysis": item.analysis, "errors": errors}
+
+
+def _event(*args: Any, **kwargs: Any) -> Any:
+    with steps.step("custody events"):
+        return log.record(*args, **kwargs)
+
+
+def _create(model: type, **fields: Any) -> Any:
+    with steps.step("db writes"):
+        return model.objects.create(**fields)
 
 
 def _apply_facts(item: Item, facts: dict[str, Any]) -> None:

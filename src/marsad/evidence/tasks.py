@@ -5,6 +5,8 @@ import time
 
 from django_tasks import task
 
+from marsad.core import steps
+
 from . import analysis
 
 
@@ -13,7 +15,8 @@ def analyse_item(sha256: str) -> dict:
     """Idempotent: results are recorded only while the item is still pending (checked under
     the item's row lock and the log's lock), so a second run records nothing."""
     _pause_for_tests()
-    return analysis.analyse_or_record_crash(sha256)
+    with steps.item(sha256[:12]), steps.step("analysis task"):
+        return analysis.analyse_or_record_crash(sha256)
 
 
 def _pause_for_tests() -> None:

@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from marsad.core import steps
 from marsad.core.custody.leaves import digest
 from marsad.core.fingerprints.base import MATCH_DISTANCE, FrameHash
 from marsad.core.fingerprints.pdq import image_part_name, image_variant_name
@@ -216,24 +217,30 @@ def catch_up(files: IndexFiles) -> int:
 
 def match_item(sha256: str) -> dict[str, Any]:
     """Link an item to the copies already indexed, then add it to the index."""
-    fps = list(Fingerprint.objects.filter(item__sha256=sha256, indexed=False, match_error="").select_related("item"))
+    with steps.step("load fingerprint"):
+        fps = list(Fingerprint.objects.filter(item__sha256=sha256, indexed=False, match_error="").select_related("item"))
     linked = 0
     files = index_files()
     nested = connection.in_atomic_block  # a caller's transaction (in-process tests) commits later
     for fp in fps:
         query = Query.of(fp)
         with files.writing(), transaction.atomic():  # this host's processes, then every host's
-            _lock_index_everywhere()
-            if not Fingerprint.objects.filter(pk=fp.pk, indexed=False).exists():
-                continue  # matched meanwhile by another run of this task (a worker whose lease expired)
-            catch_up(files)
-            links = find_copies(query, exclude=fp.item_id, caught_up=True)
-            log.lock_head()
-            for link in links_to_record(links):
-                linked += _record_link(fp.item, link)
-            seq = (Fingerprint.every.aggregate(last=Max("indexed_seq"))["last"] or 0) + 1
-            Fingerprint.objects.filter(pk=fp.pk).update(indexed=True, indexed_seq=seq)
-            files.append(*index_rows(query.frames, fp.item_id))
+            with steps.step("lock index"):
+                _lock_index_everywhere()
+                if not Fingerprint.objects.filter(pk=fp.pk, indexed=False).exists():
+                    continue  # matched meanwhile by another run of this task (a worker whose lease expired)
+            with steps.step("catch up index"):
+                catch_up(files)
+            with steps.step("copy matching"):
+                links = find_copies(query, exclude=fp.item_id, caught_up=True)
+            with steps.step("record links"):
+                log.lock_head()
+                for link in links_to_record(links):
+                    linked += _record_link(fp.item, link)
+            with steps.step("index insert"):
+                seq = (Fingerprint.every.aggregate(last=Max("indexed_seq"))["last"] or 0) + 1
+                Fingerprint.objects.filter(pk=fp.pk).update(indexed=True, indexed_seq=seq)
+                files.append(*index_rows(query.frames, fp.item_id))
             if nested:
                 files.mark_synced(seq)
             else:  # once committed, still under the files' lock

@@ -3,6 +3,8 @@
 
 from django_tasks import task
 
+from marsad.core import steps
+
 from . import service
 
 
@@ -10,4 +12,5 @@ from . import service
 def match_item(sha256: str) -> dict:
     """Idempotent: a fingerprint already indexed is not matched again (checked under the
     index's write lock), and a link already recorded is not recorded twice."""
-    return service.match_or_record_crash(sha256)
+    with steps.item(sha256[:12]), steps.step("matching task"):
+        return service.match_or_record_crash(sha256)

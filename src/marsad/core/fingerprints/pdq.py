@@ -13,6 +13,7 @@ import numpy as np
 import pdqhash
 from PIL import Image, ImageOps
 
+from marsad.core import steps
 from marsad.core.pixels import TooManyPixels, open_image
 
 from .base import FingerprintFailed, FrameHash, pack_bits
@@ -100,24 +101,39 @@ class PDQ:
         self.with_variants = with_variants
 
     def compute(self, path: str | os.PathLike[str]) -> list[FrameHash]:
-        rgb = load_rgb(path)
-        own = hash_pixels(rgb)
+        with steps.step("decode"):
+            rgb = load_rgb(path)
+        return self.compute_pixels(rgb)
+
+    def compute_pixels(self, rgb: np.ndarray) -> list[FrameHash]:
+        """`compute` of pixels `load_rgb` decoded already (analysis decodes a photo once, for its
+        thumbnail and its hashes)."""
+        with steps.step("own hash"):
+            own = hash_pixels(rgb)
         if not self.with_variants:
             return [own]
-        small = reduced(rgb)
-        extras = indexed(small)
-        variants = turned(small) + [extras[-1]]  # rotations, mirrors and the middle band
-        tiny = hash_of(reduced(rgb, TINY_SIDE))  # a small picture and its half-size copy meet here
+        with steps.step("reduce"):
+            small = reduced(rgb)
+        with steps.step("indexed parts"):
+            extras = indexed(small)
+        with steps.step("turns and mirrors"):
+            variants = turned(small) + [extras[-1]]  # rotations, mirrors and the middle band
+        with steps.step("small copy"):
+            tiny = hash_of(reduced(rgb, TINY_SIDE))  # a small picture and its half-size copy meet here
         extras, variants = extras + [tiny], variants + [tiny]
         def inside(box: Crop) -> np.ndarray:
             return reduced(rgb[box.top : box.bottom, box.left : box.right])
 
-        for box in background_boxes(small, *rgb.shape[:2]):  # the own hash stands in where none applies
-            variants.append(hash_of(inside(box)) if box else own.hash)
-        grey = np.asarray(Image.fromarray(rgb).convert("L"))
-        whole = Crop(0, rgb.shape[0], 0, rgb.shape[1])
-        for box in dict.fromkeys((bars_box(grey), *border_candidates(content_box(grey), whole))):
-            if box != whole:  # a letterboxed or pillarboxed copy: search with the picture inside
-                picture = inside(box)
-                variants += [hash_of(picture), mirrored(picture)]
+        with steps.step("aspect centres"):
+            for box in background_boxes(small, *rgb.shape[:2]):  # the own hash stands in where none applies
+                variants.append(hash_of(inside(box)) if box else own.hash)
+        with steps.step("find borders"):
+            grey = np.asarray(Image.fromarray(rgb).convert("L"))
+            whole = Crop(0, rgb.shape[0], 0, rgb.shape[1])
+            boxes = dict.fromkeys((bars_box(grey), *border_candidates(content_box(grey), whole)))
+        with steps.step("inside borders"):
+            for box in boxes:
+                if box != whole:  # a letterboxed or pillarboxed copy: search with the picture inside
+                    picture = inside(box)
+                    variants += [hash_of(picture), mirrored(picture)]
         return [FrameHash(own.hash, own.quality, 0.0, tuple(variants), tuple(extras))]

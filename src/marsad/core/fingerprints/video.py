@@ -17,6 +17,7 @@ import av
 import numpy as np
 import pdqhash
 
+from marsad.core import steps
 from marsad.core.pixels import TooManyPixels, check
 
 from .base import FingerprintFailed, FrameHash, distance, pack_bits
@@ -159,7 +160,8 @@ class VideoPDQ:
     def compute(self, path: str | os.PathLike[str]) -> list[FrameHash]:
         path = os.fspath(path)
         try:
-            crop, wide = self._crops(path) if self.trim_borders else (None, None)
+            with steps.step("find borders"):
+                crop, wide = self._crops(path) if self.trim_borders else (None, None)
             return self._hash_frames(path, crop, wide)
         except TooManyPixels as e:
             raise FingerprintFailed(str(e)) from e
@@ -265,7 +267,7 @@ class VideoPDQ:
             # deblocking filter can be skipped without moving a PDQ hash past a few bits.
             stream.codec_context.options = {"skip_loop_filter": "all"}
             stream.codec_context.skip_frame = "NONREF"
-            for frame in self._decoded(container, stream, lambda: next_due):
+            for frame in steps.timed("decode", self._decoded(container, stream, lambda: next_due)):
                 seconds = float(frame.time if frame.time is not None else 0.0)
                 small = _luma_grid(frame)
                 scene_change = previous_small is not None and np.abs(small - previous_small).mean() > SCENE_CHANGE
@@ -273,15 +275,18 @@ class VideoPDQ:
                 if seconds + 1e-6 < next_due and not scene_change:
                     continue
                 whole = Crop(0, frame.height, 0, frame.width)
-                cut = _downscale(frame, crop or whole)
-                pixels = cut(crop or whole)
-                bits, quality = pdqhash.compute(pixels)
-                own = pack_bits(bits)
+                with steps.step("convert and reduce"):
+                    cut = _downscale(frame, crop or whole)
+                    pixels = cut(crop or whole)
+                with steps.step("own hash"):
+                    bits, quality = pdqhash.compute(pixels)
+                    own = pack_bits(bits)
                 if seconds + 1e-6 >= next_due:
                     next_due = (int(seconds / interval + 1e-6) + 1) * interval
                 if self.drop_similar and hashes and distance(hashes[-1].hash, own) <= SAME_FRAME_DISTANCE:
                     continue  # before the variants are made: a still shot costs one hash a sample
-                variants, extras = self._variants(cut, pixels, crop, wide, whole, own) if self.with_variants else ((), ())
+                with steps.step("variants"):
+                    variants, extras = self._variants(cut, pixels, crop, wide, whole, own) if self.with_variants else ((), ())
                 hashes.append(FrameHash(own, int(quality), round(seconds, 3), variants, extras))
         if not hashes:
             raise FingerprintFailed("no decodable frame")
