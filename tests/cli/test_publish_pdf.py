@@ -231,3 +231,25 @@ def test_an_unchanged_brief_is_looked_up_not_made_and_a_changed_one_is_drawn_aga
     after = [p.read_bytes() for p in briefs]
     assert all(a != b for a, b in zip(after, before))
     assert "Acorrectedpublicsummary." in "".join(_contents(after[1])[1].split())
+
+
+@pytest.mark.once
+def test_drawing_briefs_leaves_truncated_pictures_failing_their_analysis(tmp_path):
+    """WeasyPrint's import makes Pillow decode truncated pictures for the whole process: a
+    damaged original would then be fingerprinted from its first part instead of failing."""
+    import io
+
+    from PIL import Image, ImageFile
+
+    from marsad.core.fingerprints.base import FingerprintFailed
+    from marsad.core.fingerprints.pdq import load_rgb
+    from marsad.publish import pdf
+
+    pdf.import_weasyprint()
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+    out = io.BytesIO()
+    Image.effect_noise((640, 480), 60).convert("RGB").save(out, "JPEG", quality=90)
+    truncated = tmp_path / "truncated.jpg"
+    truncated.write_bytes(out.getvalue()[: len(out.getvalue()) // 3])
+    with pytest.raises(FingerprintFailed):
+        load_rgb(truncated)

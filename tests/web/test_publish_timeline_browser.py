@@ -32,7 +32,7 @@ def site(workspace, tmp_path):  # noqa: F811
     service.update(service.get(later.code), {"fatalities_best": 3}, "actor:test")  # a correction
     service.update(gone, {"status": "discounted"}, "actor:test",
                    reason="The footage was found to show an earlier strike in another town.")
-    publish(out, project, "fair")
+    publish(out, project, "fair", withdrawal_reasons=True)  # the reason printed, as asked
     return out, code, later.code, gone.code
 
 

@@ -101,10 +101,23 @@ def _font_faces() -> str:
                    f'src: url("marsad:font/{weight}.ttf"); }}\n' for weight in sorted(arabic_font()))
 
 
+def import_weasyprint() -> None:
+    """Import WeasyPrint, undoing what its import does to every user of Pillow in the process: it
+    sets ImageFile.LOAD_TRUNCATED_IMAGES, after which a truncated original is decoded from its
+    first part (and fingerprinted, thumbnailed) instead of failing its analysis."""
+    from PIL import ImageFile
+
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    import weasyprint  # noqa: F401
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = before
+
+
 # ---- the fetcher ---------------------------------------------------------------------------------
 
 @cache
 def _fetcher_class():
+    import_weasyprint()
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class Fetcher(URLFetcher):
@@ -332,6 +345,7 @@ def digest(p: Published, lang: str, vkey: str, drawing: bytes | None = None) -> 
 
 def render(page: str, served: dict[str, tuple[Callable[[], bytes], str]]) -> tuple[bytes, list[str]]:
     """The PDF of one brief's HTML, and the URLs WeasyPrint asked for."""
+    import_weasyprint()
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import FatalURLFetchingError
