@@ -40,10 +40,6 @@ def read_log(out: Path, signer: Signer) -> PublicLog:
         raise PublishError(f"{out / LOG_DIR} cannot be extended: {e}; nothing was written") from e
 
 
-def log_size(out: Path, signer: Signer) -> int:
-    return read_log(out, signer).size
-
-
 def checkpoint_size(out: Path) -> int:
     """The size in the checkpoint this run just signed (reading it back: loading the whole log
     again to count it took seconds on a large site)."""
