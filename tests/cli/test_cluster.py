@@ -17,6 +17,7 @@ from PIL import Image
 
 from marsad.cli.cluster import _group_alive
 from marsad.core.seaweed import weed_binary
+from tests.cli.workspace_db import wait
 
 SERVER = "postgres://postgres@127.0.0.1:5432"
 
@@ -36,15 +37,6 @@ def _marsad(env, *args, timeout=120) -> subprocess.CompletedProcess:
                           timeout=timeout)
     assert proc.returncode == 0, f"marsad {' '.join(args)}: {proc.stdout}\n{proc.stderr}"
     return proc
-
-
-def _wait(what, seconds: float, step: float = 0.3):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if found := what():
-            return found
-        time.sleep(step)
-    raise AssertionError(f"timed out after {seconds} s")
 
 
 @pytest.mark.slow
@@ -90,7 +82,7 @@ def test_a_cluster_comes_up_analyses_loses_a_worker_and_goes_down_leaving_nothin
             with psycopg.connect(f"{state['postgres']}/{state['database']}") as conn:
                 return conn.execute("SELECT COUNT(*) FROM django_tasks_database_dbtaskresult"
                                     " WHERE status = 'SUCCESSFUL'").fetchone()[0] == 6  # 3 analyses, 3 matchings
-        _wait(finished, 40)
+        wait(finished, 40, step=0.3)
         s = status()
         assert s["queues"]["default"]["successful"] == 3 and s["queues"]["match"]["successful"] == 3
         assert {w["worker"].split(":")[0] for w in s["workers"]} == {"host-1", "host-2"}
@@ -100,7 +92,7 @@ def test_a_cluster_comes_up_analyses_loses_a_worker_and_goes_down_leaving_nothin
         [victim] = [p for p in state["processes"] if p.get("host") == "host-1"]
         os.kill(victim["pid"], signal.SIGKILL)
         time.sleep(2)  # a lease (MARSAD_TASK_LEASE_S): then its last heartbeat is too old to count it alive
-        _wait(lambda: {w["worker"].split(":")[0] for w in status()["workers"]} == {"host-2"}, 20)
+        wait(lambda: {w["worker"].split(":")[0] for w in status()["workers"]} == {"host-2"}, 20, step=0.3)
         assert "OK" in _marsad(env, "log", "verify").stdout
     finally:
         if (folder / "cluster.json").exists():

@@ -9,7 +9,6 @@ import io
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 
@@ -17,18 +16,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.cli.workspace_db import query
+
 PAIRS = 50
-
-
-def _query(marsad, sql: str) -> list[tuple]:
-    url = marsad.env.get("DATABASE_URL", "")
-    if url.startswith("postgres"):
-        import psycopg
-
-        with psycopg.connect(url) as conn:
-            return conn.execute(sql).fetchall()
-    with sqlite3.connect(marsad.home / "marsad.sqlite3", timeout=30) as conn:
-        return conn.execute(sql).fetchall()
 
 
 def make_pairs(folder, pairs: int = PAIRS) -> list[tuple[str, str]]:
@@ -66,7 +56,7 @@ def side_by_side(marsad, pairs) -> dict[str, int]:
     """How many pairs had their two files analysed (and matched) by the two hosts at
     overlapping times."""
     runs = {}
-    for path, args, workers, started, finished in _query(
+    for path, args, workers, started, finished in query(
             marsad, "SELECT task_path, args_kwargs, worker_ids, started_at, finished_at"
                     " FROM django_tasks_database_dbtaskresult"):
         args = args if isinstance(args, dict) else json.loads(args)
@@ -104,19 +94,19 @@ def test_fifty_pairs_fingerprinted_at_once_on_two_hosts_are_all_linked(marsad, t
         for w in workers:
             w.kill()
 
-    tasks = dict(_query(marsad, "SELECT status, COUNT(*) FROM django_tasks_database_dbtaskresult GROUP BY status"))
+    tasks = dict(query(marsad, "SELECT status, COUNT(*) FROM django_tasks_database_dbtaskresult GROUP BY status"))
     assert tasks == {"SUCCESSFUL": 4 * PAIRS}, tasks  # an analysis and a matching per file
     together = side_by_side(marsad, pairs)
     print(f"pairs analysed / matched at the same moment on the two hosts: {together}")
     assert together["analysis"] >= PAIRS // 5, "the test raced the hosts"
 
-    links = _query(marsad, "SELECT a.sha256, b.sha256 FROM matching_copylink l JOIN evidence_item a ON l.a_id = a.id"
-                           " JOIN evidence_item b ON l.b_id = b.id")
+    links = query(marsad, "SELECT a.sha256, b.sha256 FROM matching_copylink l JOIN evidence_item a ON l.a_id = a.id"
+                          " JOIN evidence_item b ON l.b_id = b.id")
     linked = [frozenset(pair) for pair in links]
     missing = [n for n, pair in enumerate(pairs) if frozenset(pair) not in linked]
     assert not missing, f"pairs not linked: {missing}"
     assert len(linked) == PAIRS, "each pair linked once, and no picture to another pair's"
-    [(events,)] = _query(marsad, "SELECT COUNT(*) FROM custody_logentry WHERE type = 'link'")
+    [(events,)] = query(marsad, "SELECT COUNT(*) FROM custody_logentry WHERE type = 'link'")
     assert events == PAIRS
     assert "OK" in marsad.run("log", "verify").stdout
     assert not os.environ.get("MARSAD_WORKER_HOST"), "the host names never leak into other tests"

@@ -5,7 +5,6 @@ custody log verifies. On PostgreSQL when DATABASE_URL is set, SQLite otherwise."
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -14,36 +13,17 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.cli.workspace_db import query, wait
+
 LEASE_S = 2
 PAUSE_S = 3  # each analysis task waits this long first: time to kill its worker in the middle
 
 
-def _query(marsad, sql: str) -> list[tuple]:
-    """Read the workspace's database directly (quicker to poll than the `marsad` command)."""
-    url = marsad.env.get("DATABASE_URL", "")
-    if url.startswith("postgres"):
-        import psycopg
-
-        with psycopg.connect(url) as conn:
-            return conn.execute(sql).fetchall()
-    with sqlite3.connect(marsad.home / "marsad.sqlite3", timeout=30) as conn:
-        return conn.execute(sql).fetchall()
-
-
 def _tasks(marsad) -> dict[str, tuple[str, list[str], list]]:
-    rows = _query(marsad, "SELECT id, status, worker_ids, args_kwargs, task_path"
-                          " FROM django_tasks_database_dbtaskresult")
+    rows = query(marsad, "SELECT id, status, worker_ids, args_kwargs, task_path"
+                         " FROM django_tasks_database_dbtaskresult")
     return {str(i): (s, w if isinstance(w, list) else json.loads(w), a if isinstance(a, dict) else json.loads(a), p)
             for i, s, w, a, p in rows}
-
-
-def _wait(what, seconds: float, step: float = 0.1):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if found := what():
-            return found
-        time.sleep(step)
-    raise AssertionError(f"timed out after {seconds} s")
 
 
 @pytest.mark.slow
@@ -65,21 +45,21 @@ def test_a_killed_workers_task_is_finished_by_another_after_its_lease(marsad, tm
     try:
         ids = {f"{host}:{p.pid}": p for host, p in workers.items()}
         # a worker in the middle of a task: kill it
-        victim_task, victim = _wait(lambda: next(((t, w[-1]) for t, (s, w, _, _) in _tasks(marsad).items()
+        victim_task, victim = wait(lambda: next(((t, w[-1]) for t, (s, w, _, _) in _tasks(marsad).items()
                                                    if s == "RUNNING" and w[-1] in ids), None), 30)
         time.sleep(0.5)
         ids[victim].send_signal(signal.SIGKILL)
         killed_at = time.monotonic()
         ids[victim].wait()
 
-        _, took_over = _wait(lambda: (lambda w: len(w) == 2 and (True, w[1]))(_tasks(marsad)[victim_task][1]), 20)
+        _, took_over = wait(lambda: (lambda w: len(w) == 2 and (True, w[1]))(_tasks(marsad)[victim_task][1]), 20)
         assert time.monotonic() - killed_at >= LEASE_S / 2, "taken over by lease expiry, not at once"
         assert took_over in ids and took_over != victim
 
         def all_done():
             tasks = _tasks(marsad).values()
             return len(tasks) == 6 and all(s == "SUCCESSFUL" for s, *_ in tasks)  # 3 analyses, 3 matchings
-        _wait(all_done, 30, step=0.3)
+        wait(all_done, 30, step=0.3)
         status = json.loads(subprocess.run([sys.executable, "-m", "marsad", "status", "--json"], env=env,
                                            capture_output=True, check=True).stdout)  # alive: a beat within a lease
         assert {w["worker"] for w in status["workers"]} == set(ids) - {victim}, "the killed worker is not alive"
@@ -90,10 +70,10 @@ def test_a_killed_workers_task_is_finished_by_another_after_its_lease(marsad, tm
             p.wait()
 
     [sha] = _tasks(marsad)[victim_task][2]["args"]
-    results = _query(marsad, "SELECT step FROM evidence_analysisresult r JOIN evidence_item i ON r.item_id = i.id "
+    results = query(marsad, "SELECT step FROM evidence_analysisresult r JOIN evidence_item i ON r.item_id = i.id "
                              f"WHERE i.sha256 = '{sha}'")
     assert sorted(r[0] for r in results) == ["fingerprint", "metadata", "thumbnails"], "recorded once"
-    events = _query(marsad, f"SELECT type FROM custody_logentry WHERE item = '{sha}'")
+    events = query(marsad, f"SELECT type FROM custody_logentry WHERE item = '{sha}'")
     kinds = sorted(e[0] for e in events)
     assert kinds.count("analysis") == 3 and kinds.count("derive") == 1 and kinds.count("fingerprint") == 1
     items = marsad.json("items")
