@@ -96,9 +96,24 @@ def bench_big(work: Path, mib: int, rounds: int) -> dict:
     }
 
 
-def make_photos(folder: Path, count: int) -> int:
+def shuffled_tiles(base: Path, rng: random.Random):
+    """The picture at `base` with its 4 x 4 tiles shuffled, and its EXIF: another picture to a
+    perceptual hash (a collection of unrelated photos, not one photo copied 400 times), of a
+    realistic JPEG size, fast to make."""
     from PIL import Image
 
+    with Image.open(base) as img:
+        exif = img.info.get("exif", b"")
+        img = img.copy()
+    tw, th = img.width // 4, img.height // 4
+    tiles = [img.crop((x * tw, y * th, (x + 1) * tw, (y + 1) * th)) for y in range(4) for x in range(4)]
+    rng.shuffle(tiles)
+    for k, tile in enumerate(tiles):
+        img.paste(tile, ((k % 4) * tw, (k // 4) * th))
+    return img, exif
+
+
+def make_photos(folder: Path, count: int) -> int:
     from marsad.demo.samples import PhotoSpec, write_photo
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -115,16 +130,7 @@ def make_photos(folder: Path, count: int) -> int:
             write_photo(path, PhotoSpec(path.name, size, datetime(2019, 5, 4, 9, 0), "+03:00", "saraqib"), rng)
             base_images[size] = path
         else:
-            # The scene's tiles shuffled: another picture to a perceptual hash (a collection of
-            # unrelated photos, not one photo copied 400 times), realistic JPEG size, fast to make.
-            with Image.open(base_images[size]) as img:
-                exif = img.info.get("exif", b"")
-                img = img.copy()
-            tw, th = size[0] // 4, size[1] // 4
-            tiles = [img.crop((x * tw, y * th, (x + 1) * tw, (y + 1) * th)) for y in range(4) for x in range(4)]
-            rng.shuffle(tiles)
-            for k, tile in enumerate(tiles):
-                img.paste(tile, ((k % 4) * tw, (k // 4) * th))
+            img, exif = shuffled_tiles(base_images[size], rng)
             img.save(path, "JPEG", quality=88, exif=exif)
         total += path.stat().st_size
     return total

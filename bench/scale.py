@@ -56,6 +56,8 @@ def make_set(folder: Path, photos: int, videos: int) -> dict:
     import numpy as np
     from PIL import Image, ImageEnhance
 
+    from ingest import shuffled_tiles  # bench/ingest.py, beside this script
+
     from marsad.demo.samples import PhotoSpec, write_photo, write_video
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -71,14 +73,7 @@ def make_set(folder: Path, photos: int, videos: int) -> dict:
             write_photo(path, PhotoSpec(path.name, size, datetime(2019, 5, 4, 9, n % 60), "+03:00", place), rng)
             base = path
             continue
-        with Image.open(base) as img:
-            exif = img.info.get("exif", b"")
-            img = img.copy()
-        tw, th = size[0] // 4, size[1] // 4
-        tiles = [img.crop((x * tw, y * th, (x + 1) * tw, (y + 1) * th)) for y in range(4) for x in range(4)]
-        rng.shuffle(tiles)
-        for k, tile in enumerate(tiles):
-            img.paste(tile, ((k % 4) * tw, (k // 4) * th))
+        img, exif = shuffled_tiles(base, rng)  # bench/ingest.py's set, tinted and grained besides
         img = ImageEnhance.Color(img).enhance(rng.uniform(0.5, 1.5))
         noise = np.roll(grain[size], (rng.randrange(size[1]), rng.randrange(size[0])), axis=(0, 1))
         img = Image.fromarray(np.clip(np.asarray(img, np.int16) + noise, 0, 255).astype(np.uint8))
