@@ -3,6 +3,7 @@
 incident's public summary changed (the incremental case; target under 5 s).
 
     nice -n 10 .venv/bin/python bench/publish.py [INCIDENTS [MEDIA]] [--no-pdf] [--draw-all] [--baseline-src DIR]
+        [--profile FILE]
     # default 3000 10000
 
 PDF briefs are on unless --no-pdf. Drawing one brief with WeasyPrint takes about a second,
@@ -12,6 +13,10 @@ HTML) unless --draw-all; the later runs draw for real whatever their cache does 
 --baseline-src DIR runs the same three runs first with DIR (another checkout's src/, e.g.
 a copy of the tree before a change) first on sys.path, then with this tree, and prints
 them side by side with the ratio; each figure comes with the 1-minute load average.
+
+Each run is timed on the wall clock and in CPU seconds (this process and the processes it
+forked to draw briefs, user and system): on a shared machine the wall time moves with the
+load, the CPU time much less.
 
 Rows are written in bulk straight into a throw-away workspace's database (no ingest, no
 face detection: bench/redact.py measures redaction); the media are small generated JPEGs
@@ -137,7 +142,11 @@ def instrument(pdfs: bool, draw_all: bool = False) -> None:
         pdf = None
     if pdf is not None:
         if pdfs:
-            wrap(pdf, "briefs", "PDF briefs")
+            if hasattr(pdf, "start_briefs"):  # drawn by other processes while the pages are rendered
+                wrap(pdf, "start_briefs", "PDF briefs: kept ones found, drawing started")
+                wrap(pdf.Briefs, "result", "PDF briefs: waiting for the drawing")
+            else:  # a tree from before that change (--baseline-src)
+                wrap(pdf, "briefs", "PDF briefs")
             if not draw_all:
                 real = pdf.render
 
@@ -148,6 +157,9 @@ def instrument(pdfs: bool, draw_all: bool = False) -> None:
                 pdf.render = render
         else:
             pdf.briefs = lambda *args, **kwargs: {}
+            if hasattr(pdf, "start_briefs"):
+                pdf.start_briefs = lambda *args, **kwargs: type("NoBriefs", (), {"result": lambda self: {},
+                                                                                 "cancel": lambda self: None})()
     wrap(site.Site, "write", "write files")
     wrap(manifest, "build", "manifest (hash every file)")
     wrap(hooks, "published", "public log and proofs")
@@ -155,14 +167,39 @@ def instrument(pdfs: bool, draw_all: bool = False) -> None:
     del builder
 
 
-def timed(label: str, out: Path, project) -> dict:
+def _cpu() -> tuple[float, float]:
+    """CPU seconds (user and system) used by this process and by its finished children (the brief
+    drawers): on a shared machine, what a run costs whatever else runs there."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
+PROFILE = []  # --profile FILE: where the incremental run's cProfile statistics go
+
+
+def timed(label: str, out: Path, project, profile: str | None = None) -> dict:
     from marsad.publish.builder import publish
 
     PARTS.clear()
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    cpu_before = _cpu()
     started = time.perf_counter()
     result = publish(out, project, "fair")
     took = time.perf_counter() - started
-    return {"stage": label, "seconds": round(took, 2), "load_1min": round(os.getloadavg()[0], 2), "incidents": result.incidents, "media": result.media,
+    own, drawers = (after - before for after, before in zip(_cpu(), cpu_before))
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile)
+    return {"stage": label, "seconds": round(took, 2), "cpu_seconds": round(own + drawers, 2),
+            "cpu_seconds_of_drawers": round(drawers, 2),
+            "load_1min": round(os.getloadavg()[0], 2), "incidents": result.incidents, "media": result.media,
             "files": result.files, "public_log_added": result.public_log_added,
             "parts": {k: round(v, 2) for k, v in PARTS.items()}}
 
@@ -180,7 +217,7 @@ def run(incidents: int, media: int, pdfs: bool, draw_all: bool) -> dict:
     STAND_IN.clear()
     rows.append(timed("publish again, nothing changed", out, project))
     service.update(service.get("SYR000001"), {"notes": "A corrected public summary."}, "actor:bench")
-    rows.append(timed("incremental: one incident's summary changed", out, project))
+    rows.append(timed("incremental: one incident's summary changed", out, project, PROFILE[0] if PROFILE else None))
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     return {"incidents": incidents, "media": media, "site_bytes": size, "fill_seconds": round(made["fill_s"], 2),
             "pdf_briefs": pdfs, "briefs_of_full_run": "drawn" if draw_all or not pdfs else "stand-in", "runs": rows}
@@ -191,13 +228,18 @@ def table(result: dict, baseline: dict | None = None) -> None:
     print(f"{result['incidents']} incidents, {result['media']} media; rows and media made in "
           f"{result['fill_seconds']:.1f} s; site {result['site_bytes'] / 1e6:.1f} MB; PDF briefs "
           f"{'on (full run: ' + result['briefs_of_full_run'] + ')' if result['pdf_briefs'] else 'off'}")
-    head = f"{'stage':48} {'seconds':>8} {'load':>5} {'files':>7} {'leaves':>7}"
-    print(head + (f" {'before':>8} {'load':>5} {'ratio':>6}" if baseline else ""))
+    print("cpu s: CPU seconds of the run, this process and the processes it forked (drawers: theirs alone)")
+    head = f"{'stage':48} {'seconds':>8} {'cpu s':>7} {'drawers':>7} {'load':>5} {'files':>7} {'leaves':>7}"
+    print(head + (f" {'before':>8} {'cpu s':>7} {'load':>5} {'ratio':>6} {'cpu r.':>6}" if baseline else ""))
     for i, r in enumerate(rows):
-        line = f"{r['stage']:48} {r['seconds']:>8.2f} {r['load_1min']:>5.1f} {r['files']:>7} {r['public_log_added']:>7}"
+        line = (f"{r['stage']:48} {r['seconds']:>8.2f} {r.get('cpu_seconds', 0):>7.2f} "
+                f"{r.get('cpu_seconds_of_drawers', 0):>7.2f} {r['load_1min']:>5.1f} "
+                f"{r['files']:>7} {r['public_log_added']:>7}")
         if baseline:
             b = baseline["runs"][i]
-            line += f" {b['seconds']:>8.2f} {b['load_1min']:>5.1f} {r['seconds'] / b['seconds']:>6.2f}"
+            line += (f" {b['seconds']:>8.2f} {b.get('cpu_seconds', 0):>7.2f} {b['load_1min']:>5.1f} "
+                     f"{r['seconds'] / b['seconds']:>6.2f} "
+                     f"{r['cpu_seconds'] / max(b.get('cpu_seconds', 0), 1e-9):>6.2f}")
         print(line)
     parts = sorted({k for r in rows for k in r["parts"]} | ({k for r in baseline["runs"] for k in r["parts"]}
                                                              if baseline else set()))
@@ -216,6 +258,10 @@ def main(argv: list[str]) -> int:
     if "--baseline-src" in argv:
         i = argv.index("--baseline-src")
         baseline_src = argv[i + 1]
+        del argv[i:i + 2]
+    if "--profile" in argv:  # cProfile the incremental run into this file
+        i = argv.index("--profile")
+        PROFILE.append(argv[i + 1])
         del argv[i:i + 2]
     if "--json-to" in argv:  # used by --baseline-src: where the child writes its figures
         i = argv.index("--json-to")

@@ -45,7 +45,8 @@ def session(ingested):
                         "sub_event_type": "Air/drone strike", "fatalities_best": 3}, "tester", [shas[0]],
                        "first report")
     service.update(a, {"fatalities_best": 12, "fatalities_high": 15, "grade": "fair", "status": "in_review",
-                       "witness_names": "A. N."}, "tester", [shas[0]], "two videos")
+                       "witness_names": "A. N.", "actor1": "Air force", "actor_basis": ["remnants", "witness"],
+                       "actor_basis_note": "tail fin found"}, "tester", [shas[0]], "two videos")
     service.link(a, shas[:2], "corroborating", "tester", "same street")
     service.link(a, [shas[0]], "primary", "tester")
     b = service.create({"title": "Market strike (second report)", "event_date": "2019-05-05",
@@ -97,6 +98,11 @@ def test_edited_incident_fields_are_named_with_both_values(session):
     assert named(after(lambda: edit(latitude=36.2)), code, "latitude is 36.2 in the database, 35.6146")
     # Hidden from exports (they leave merged incidents out): named too.
     assert named(after(lambda: edit(merged_into=session.c)), code, f"merged_into is '{session.c.code}'", "None")
+    # the basis for the suspected actors: its kinds and its words
+    assert named(after(lambda: edit(actor_basis="claim")), code, "actor_basis is 'claim' in the database, "
+                                                                  "'witness;remnants' by its history")
+    assert named(after(lambda: edit(actor_basis_note="")), code, "actor_basis_note is '' in the database, "
+                                                                 "'tail fin found'")
     found = after(lambda: edit(witness_names="someone else"))
     assert named(found, code, "witness_names", "values withheld") and not named(found, "someone else")
 

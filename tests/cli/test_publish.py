@@ -118,7 +118,9 @@ def workspace(db, tmp_path, monkeypatch):
         "title": "غارة على السوق — Strike on the market", "event_date": "2019-05-05", "event_time": "14:30",
         "place": village, "sub_event_type": "Air/drone strike", "fatalities_low": 3, "fatalities_best": 5,
         "fatalities_high": 8, "injured": 12, "grade": "fair", "grade_reason": "two independent videos",
-        "notes": "Public summary of the strike.", "witness_names": CANARIES["witness"],
+        "notes": "Public summary of the strike.", "witness_names": CANARIES["witness"], "actor1": "Air force",
+        "actor_basis": "remnants;flight_tracking",
+        "actor_basis_note": "Remnants of a guided missile photographed on the market's roof.",
         "witness_contacts": CANARIES["contact"], "source_notes": CANARIES["source_notes"]},
         "actor:test", [shas["photo"]], "report", project=project)
     service.link(strike, [shas["photo"]], "primary", "actor:test")
@@ -211,6 +213,19 @@ def test_publish_leaks_nothing_and_republishes_byte_for_byte(workspace, tmp_path
     media = sorted(p for p in listed if p.startswith("media/"))
     assert len(media) == 2 and all(Path(p).stem == listed[p] for p in media)
     assert all(listed[p] in en for p in media)
+    # The video's poster: a frame of the redacted video (named by its hash), pixels only, shown and
+    # verified with it, behind the graphic veil; never a frame of the original.
+    video = next(p for p in media if p.endswith(".mp4"))
+    poster = f"posters/{listed[video]}.jpg"
+    assert poster in listed and files[poster].startswith(b"\xff\xd8") and b"Exif" not in files[poster]
+    for page in (ar, en):
+        veil = page[page.index('<details class="graphic">'):page.index("</details>")]
+        assert f'poster="../../{poster}"' in veil and f'data-publog-path="{poster}"' in veil
+    from marsad.publish import pdf, posters
+
+    assert files[poster] == pdf.frames(files[video], (posters.AT,))[0]  # drawn from the published file
+    with Image.open(io.BytesIO(files[poster])) as shown:
+        assert shown.format == "JPEG" and not shown.info.get("exif") and shown.size == (96, 64)
     csv = files["data/incidents.csv"].decode("utf-8-sig")
     assert csv.count("\nSYR") == 1 and code in csv and "evidence_sha256" not in csv and "status" not in csv
     geo = json.loads(files["data/incidents.geojson"])
@@ -287,7 +302,7 @@ def test_publish_leaks_nothing_and_republishes_byte_for_byte(workspace, tmp_path
     # test_publish_site_extras.py); the log says so, the site still checks.
     service.update(service.get(code), {"status": "discounted"}, "actor:test")
     withdrawn = publish(out, project, "fair")
-    gone = set(media)
+    gone = set(media) | {poster}
     assert withdrawn.incidents == 0 and not any((out / p).exists() or (out / (p + ".tlog-proof")).exists()
                                                 for p in gone)
     assert "withdrawn" in (out / f"en/incidents/{code}.html").read_text()

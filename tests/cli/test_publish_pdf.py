@@ -133,8 +133,8 @@ def test_briefs_arabic_and_english_leak_nothing_and_republish_identically(site, 
         assert _leaks(data, {"public": "Public summary of the strike.", "title": ARABIC_TITLE}) == {
             "public", "title"}
 
-    # The same bytes again: republished (kept), and drawn anew without the cache, with no
-    # URL asked for beyond the brief's own and no socket opened.
+    # The same bytes again: republished (kept), and drawn anew without the cache, in this process
+    # (publish drew them in forked ones), with no URL asked for beyond the brief's own and no socket opened.
     before = {p: p.read_bytes() for p in (ar, en)}
     publish(out, project, "fair")
     assert {p: p.read_bytes() for p in (ar, en)} == before
@@ -144,7 +144,7 @@ def test_briefs_arabic_and_english_leak_nothing_and_republish_identically(site, 
     real_render = pdf.render
     monkeypatch.setattr(pdf, "render", lambda page, served: _keep_asked(real_render(page, served), asked))
     published = collect.collect(list(collect.choose("fair", project)))
-    fresh = pdf.briefs(published, store(), result.public_log_key, use_cache=False)
+    fresh = pdf.briefs(published, store(), result.public_log_key, use_cache=False, workers=0)
     assert fresh[f"ar/incidents/{code}.pdf"] == before[ar] and fresh[f"en/incidents/{code}.pdf"] == before[en]
     assert asked and all(u.startswith(("marsad:font/", "marsad:media/")) for u in asked) and not connects
 
@@ -223,6 +223,7 @@ def test_an_unchanged_brief_is_looked_up_not_made_and_a_changed_one_is_drawn_aga
     made = []
     real_html = pdf.html
     monkeypatch.setattr(pdf, "html", lambda *a, **k: made.append(a[1]) or real_html(*a, **k))
+    monkeypatch.setattr(pdf, "DRAWERS", 0)  # drawn in this process, where the HTML made is seen
     again = publish(out, project, "fair")
     assert made == [] and again.public_log_added == 0 and [p.read_bytes() for p in briefs] == before
     service.update(service.get(code), {"notes": "A corrected public summary."}, "actor:test")

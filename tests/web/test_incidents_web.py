@@ -478,3 +478,30 @@ def test_a_typed_place_is_read_as_documenters_write_it_and_a_list_is_refused(wor
     assert incident.place.name == "Kafranbel" and incident.geo_precision == 2
     assert incident.location_text == post["place_text"]  # kept as reported
     assert "Place read as Kafranbel" in _text(response) and "outskirts" in _text(response)
+
+
+def test_the_basis_for_the_suspected_actors_is_ticked_saved_shown_and_kept(world):
+    code, editor = world["second"].code, _as(world["editor"])
+    page = _text(editor.get(f"/en/incidents/{code}/edit/"))
+    assert 'name="actor_basis" value="remnants"' in page and 'name="actor_basis_note"' in page
+    note = "بقايا صاروخ موجّه على سطح السوق"
+    response = editor.post(f"/en/incidents/{code}/edit/", _values(world["second"]) | _form(editor, code) | {
+        "actor1": "Air force", "actor_basis": ["remnants", "witness"], "actor_basis_note": note,
+        "reason": "remnants photographed"})
+    assert response.status_code == 302
+    world["second"].refresh_from_db()
+    assert (world["second"].actor_basis, world["second"].actor_basis_note) == ("witness;remnants", note)
+    assert _form(editor, code)["seen_actor_basis"] == "witness;remnants"
+    assert "witness accounts, munition remnants" in _text(editor.get(f"/en/incidents/{code}/"))
+    arabic = _text(editor.get(f"/ar/incidents/{code}/"))
+    assert "شهادات الشهود" in arabic and "بقايا الذخائر" in arabic and note in arabic
+    edit = _text(editor.get(f"/en/incidents/{code}/edit/"))
+    assert re.search(r'value="witness"[^>]*checked', edit) and re.search(r'value="remnants"[^>]*checked', edit)
+    # sent again as the page fills it: no change recorded; a kind not on the list is refused
+    before = world["second"].changes.count()
+    assert editor.post(f"/en/incidents/{code}/edit/", _values(world["second"]) | _form(editor, code) | {
+        "actor1": "Air force", "actor_basis": ["witness", "remnants"], "actor_basis_note": note,
+        "reason": "same"}).status_code == 302
+    assert world["second"].changes.count() == before
+    assert editor.post(f"/en/incidents/{code}/edit/", _values(world["second"]) | _form(editor, code) | {
+        "actor_basis": ["rumour"], "reason": "x"}).status_code == 400

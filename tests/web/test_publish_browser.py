@@ -124,7 +124,8 @@ def test_served_over_http_the_page_verifies_itself(browser, site):
             "error", "warning") and not m.location.get("url", "").endswith("/favicon.ico") else None)
         page.goto(f"http://127.0.0.1:{server.server_port}/ar/incidents/{code}.html")
         page.wait_for_selector("[data-publog-verifier][data-publog-state=verified]", timeout=10_000)
-        assert page.locator("[data-publog-summary]").inner_text().startswith("تم التحقق: 3")  # in Arabic
+        # in Arabic: the page, its photo, its video and the video's poster frame
+        assert page.locator("[data-publog-summary]").inner_text().startswith("تم التحقق: 4")
         assert problems == [], problems  # the browser's own favicon.ico request aside: none is published
         page.close()
     finally:

@@ -41,7 +41,8 @@ def captures_out(user, rows: QuerySet, slugs: dict[int, str]) -> list[dict]:
 # -- incidents ---------------------------------------------------------------------------
 
 PLAIN = ("code", "title", "event_date", "event_time", "time_precision", "disorder_type", "event_type",
-         "sub_event_type", "actor1", "assoc_actor_1", "actor2", "assoc_actor_2", "civilian_targeting",
+         "sub_event_type", "actor1", "assoc_actor_1", "actor2", "assoc_actor_2", "actor_basis", "actor_basis_note",
+         "civilian_targeting",
          "location_text", "latitude", "longitude", "geo_precision", "fatalities_low", "fatalities_best",
          "fatalities_high", "civilian_deaths_low", "civilian_deaths_best", "civilian_deaths_high", "injured",
          "health_facility_type", "health_attack_type", "health_workers_killed", "health_workers_injured",

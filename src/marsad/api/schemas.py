@@ -118,6 +118,9 @@ class IncidentOut(Schema):
     assoc_actor_1: str
     actor2: str
     assoc_actor_2: str
+    actor_basis: str = Field(description="Kinds of basis for the suspected actors, ';'-separated: witness, remnants, "
+                             "flight_tracking, imagery, claim, statement, pattern, other.")
+    actor_basis_note: str
     civilian_targeting: bool
     place: str | None = Field(description="The Place key.")
     location_text: str
@@ -220,6 +223,10 @@ class IncidentFields(Schema):
     assoc_actor_1: Name | None = None
     actor2: Name | None = None
     assoc_actor_2: Name | None = None
+    actor_basis: list[Literal["witness", "remnants", "flight_tracking", "imagery", "claim", "statement", "pattern",
+                              "other"]] | None = Field(None, max_length=8,
+                                                      description="Kinds of basis for the suspected actors.")
+    actor_basis_note: Long | None = None
     civilian_targeting: bool | None = None
     place: Name | None = None
     location_text: Annotated[str, Field(max_length=500, pattern=r"^[^\x00]*$")] | None = None

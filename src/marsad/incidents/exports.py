@@ -29,7 +29,7 @@ OUR_COLUMNS = [
     "fatalities_high", "civilian_deaths_low", "civilian_deaths_best", "civilian_deaths_high", "injured",
     "health_facility_type", "health_attack_type", "health_workers_killed", "health_workers_injured",
     "patients_killed", "patients_injured", "grade", "grade_reason", "status", "evidence_sha256", "primary_sha256",
-    "merged_from", "split_from",
+    "merged_from", "split_from", "actor_basis", "actor_basis_note",
 ]
 COLUMNS = ACLED_COLUMNS + OUR_COLUMNS
 
@@ -94,6 +94,8 @@ def row(incident: Incident, g: Gazetteer | None = None) -> dict[str, Any]:
         "primary_sha256": ";".join(link.item.sha256 for link in links if link.role == IncidentItem.Role.PRIMARY),
         "merged_from": ";".join(incident.merged.values_list("code", flat=True).order_by("code")),
         "split_from": incident.split_from.code if incident.split_from_id else None,
+        "actor_basis": incident.actor_basis,  # service.ACTOR_BASES, ";"-separated
+        "actor_basis_note": incident.actor_basis_note,
     }
 
 

@@ -64,6 +64,10 @@ class Incident(models.Model):
     assoc_actor_1 = models.CharField(max_length=255, blank=True)
     actor2 = models.CharField(max_length=255, blank=True)
     assoc_actor_2 = models.CharField(max_length=255, blank=True)
+    # Why the actors are suspected: what a court asks first. Kinds of basis (service.ACTOR_BASES,
+    # ";"-separated) and the basis in words; both published, so never naming or locating a source.
+    actor_basis = models.CharField(max_length=255, blank=True)
+    actor_basis_note = models.TextField(blank=True)
     civilian_targeting = models.BooleanField(default=False)
     # Where (ACLED: admin1-3, location, coordinates, geo_precision 1 exact town, 2 near, 3 region).
     place = models.ForeignKey(Place, null=True, blank=True, on_delete=models.PROTECT, related_name="incidents")

@@ -38,15 +38,17 @@ EVENT_TYPES = {
 }
 HEALTH_FACILITY_TYPES = ["hospital", "primary health care centre", "mobile clinic", "ambulance", "pharmacy",
                          "warehouse", "health workers' residence", "other"]
+# Kinds of basis for naming the suspected actors, in the order a reader weighs them.
+ACTOR_BASES = ["witness", "remnants", "flight_tracking", "imagery", "claim", "statement", "pattern", "other"]
 INT_FIELDS = {"fatalities_low", "fatalities_best", "fatalities_high", "civilian_deaths_low", "civilian_deaths_best",
               "civilian_deaths_high", "injured", "health_workers_killed", "health_workers_injured", "patients_killed",
               "patients_injured", "time_precision", "geo_precision"}
 RESTRICTED = set(RESTRICTED_INCIDENT_FIELDS)
-TEXT_FIELDS = {"title", "notes", "grade_reason"} | RESTRICTED
+TEXT_FIELDS = {"title", "notes", "grade_reason", "actor_basis_note"} | RESTRICTED
 EDITABLE = INT_FIELDS | RESTRICTED | {
     "title", "event_date", "event_time", "event_type", "sub_event_type", "actor1", "assoc_actor_1", "actor2",
-    "assoc_actor_2", "civilian_targeting", "place", "location_text", "latitude", "longitude", "health_facility_type",
-    "health_attack_type", "notes", "grade", "grade_reason", "status"}
+    "assoc_actor_2", "actor_basis", "actor_basis_note", "civilian_targeting", "place", "location_text", "latitude",
+    "longitude", "health_facility_type", "health_attack_type", "notes", "grade", "grade_reason", "status"}
 # The two-person rule: these grades are set only through a second member's approval (review.py).
 NEEDS_APPROVAL = {Incident.Grade.CONFIRMED}
 
@@ -143,6 +145,8 @@ def _clean(field: str, value: Any) -> Any:
         return number
     if field == "civilian_targeting":
         return str(value).lower() in ("1", "true", "yes", "y")
+    if field == "actor_basis":
+        return actor_basis(value)
     if field == "event_type" and value not in EVENT_TYPES:
         raise IncidentError(f"event_type must be one of ACLED's: {', '.join(EVENT_TYPES)}")
     if field == "grade" and value not in Incident.Grade.values:
@@ -159,6 +163,17 @@ def _clean(field: str, value: Any) -> Any:
             raise IncidentError(f"place {str(value)[:80]!r} is not in the gazetteer: give a place key or name "
                                 "(`marsad places find`), or keep the words with location_text=") from e
     return value
+
+
+def actor_basis(value: Any) -> str:
+    """Kinds of basis for the suspected actors as stored: known ones (ACTOR_BASES), each once, in
+    that order, ";"-separated; from such a string or a list."""
+    given = value.split(";") if isinstance(value, str) else list(value or [])
+    given = {str(v).strip() for v in given} - {""}
+    unknown = given - set(ACTOR_BASES)
+    if unknown:
+        raise IncidentError(f"actor_basis: unknown {', '.join(sorted(unknown))}; known: {', '.join(ACTOR_BASES)}")
+    return ";".join(b for b in ACTOR_BASES if b in given)
 
 
 RANGES = [(f"{kind}_low", f"{kind}_best", f"{kind}_high") for kind in ("fatalities", "civilian_deaths")]

@@ -100,7 +100,7 @@ def publish(out: Path, project=None, grade: str = "fair", base_url: str | None =
     check_grade(grade)
     base_url = check_base_url(base_url)
     old = _previous(out)
-    signer, public_log = hooks.open_log(out, settings.WORKSPACE.keys_dir)
+    signer, public_log = hooks.open_log(out, settings.WORKSPACE.keys_dir, _cache(out, "publog-verified.json"))
     log_before = public_log.size
     vkey = signer.verifier().vkey()
     chosen = list(collect.choose(grade, project))
@@ -135,6 +135,7 @@ def publish(out: Path, project=None, grade: str = "fair", base_url: str | None =
     listed = {f["path"]: f["sha256"] for f in json.loads(body)["files"]} | {manifest.MANIFEST: digest}
     hooks.published(out, signer, listed, (checkpoint.size, bytes(checkpoint.root)),
                     {m.path for p in published for m in p.media}, now, log=public_log)
+    hooks.keep_verified(public_log, _cache(out, "publog-verified.json"))
     log_after = hooks.checkpoint_size(out)
     return Result(out, len(published), sum(len(p.media) for p in published), sum(p.withheld for p in published),
                   sum(p.awaiting for p in published), len(written) + 1, len(removed), digest, entry.index,

@@ -11,13 +11,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from marsad.access.roles import RESTRICTED_INCIDENT_FIELDS
 from marsad.core.places.gazetteer import DISTRICT, GOVERNORATE, SUBDISTRICT, Gazetteer
 from marsad.core.publish import changes, fields, names, sources
 from marsad.custody.models import LogEntry
-from marsad.evidence.models import Capture, Derivative
+from marsad.evidence.models import Capture, Derivative, Item
 from marsad.evidence.redaction import APPROVED, RedactionError, approved_redaction, redact_item, redacted_of
 from marsad.evidence.redaction import ROLE as REDACTED_ROLE
 from marsad.incidents import exports, places
@@ -170,27 +170,45 @@ class _Rows:
         tmp.replace(self.path)  # only this run's rows: the cache never grows past the site
 
 
+class _Item(NamedTuple):
+    pk: int
+    sha256: str
+    kind: str
+    graphic: bool
+
+
+class _Link(NamedTuple):
+    id: int
+    role: str
+    added_at: datetime
+    item: _Item
+
+
+class _Redacted(NamedTuple):
+    mime: str
+    sha256: str
+
+
 def _bulk(ids: list[int]) -> dict[str, Any]:
-    """What the incidents' rows and media are made from, in a few queries for all of them."""
-    links: dict[int, list[IncidentItem]] = defaultdict(list)
-    # only the columns used here (a deferred one loads if something asks for it)
-    for link in IncidentItem.objects.filter(incident_id__in=ids).select_related("item").only(
-            "id", "incident_id", "item_id", "role", "added_at", "item__id", "item__sha256", "item__kind",
-            "item__graphic"):
-        links[link.incident_id].append(link)
+    """What the incidents' rows and media are made from, in a few queries for all of them, as
+    plain tuples (tens of thousands of model instances took a second of a run)."""
+    links: dict[int, list[_Link]] = defaultdict(list)
+    for link_id, incident_id, role, added_at, *item in IncidentItem.objects.filter(incident_id__in=ids).values_list(
+            "id", "incident_id", "role", "added_at", "item_id", "item__sha256", "item__kind", "item__graphic"):
+        links[incident_id].append(_Link(link_id, role, added_at, _Item(*item)))
     items = IncidentItem.objects.filter(incident_id__in=ids).values("item_id")
     captures: dict[tuple[int, int | None], str] = {}  # (item, project) -> its first sighting's source kind
     for item_id, project_id, kind in Capture.objects.filter(item_id__in=items).order_by(
             "ingested_at", "id").values_list("item_id", "project_id", "source_kind"):
         captures.setdefault((item_id, project_id), kind)
-    redacted_items, approved = set(), {}
-    for d in Derivative.objects.filter(item_id__in=items, role__startswith=REDACTED_ROLE).order_by("log_index").only(
-            "id", "item_id", "role", "decision", "decided_at", "log_index", "mime", "sha256"):
-        redacted_items.add(d.item_id)
-        if d.decision == APPROVED:
-            best = approved.get(d.item_id)
-            if best is None or (d.decided_at, d.log_index) > (best.decided_at, best.log_index):
-                approved[d.item_id] = d  # the latest approved, as approved_redaction() chooses
+    redacted_items, approved, best = set(), {}, {}
+    for item_id, decision, decided_at, log_index, mime, sha in Derivative.objects.filter(
+            item_id__in=items, role__startswith=REDACTED_ROLE).order_by("log_index").values_list(
+            "item_id", "decision", "decided_at", "log_index", "mime", "sha256"):
+        redacted_items.add(item_id)
+        if decision == APPROVED and (item_id not in best or (decided_at, log_index) > best[item_id]):
+            best[item_id] = (decided_at, log_index)
+            approved[item_id] = _Redacted(mime, sha)  # the latest approved, as approved_redaction() chooses
     history: dict[int, list[tuple]] = defaultdict(list)
     for row in IncidentChange.objects.filter(incident_id__in=ids).values_list("incident_id", "at", "field", "action"):
         history[row[0]].append(row[1:])
@@ -224,7 +242,7 @@ def collect(incidents: list[Incident], actor: str | None = None, cache: Path | N
             elif item.pk in bulk["redacted"]:
                 made, waits = None, True  # made, waiting for a person's decision
             else:
-                made, waits = redacted(item, actor)  # makes one (and records it) for review
+                made, waits = redacted(Item.objects.get(pk=item.pk), actor)  # makes one (and records it) for review
             if made is None:
                 withheld, awaiting = withheld + 1, awaiting + waits
                 continue

@@ -8,7 +8,6 @@ the language and the code, so they stay the same across runs and hosts."""
 from __future__ import annotations
 
 import uuid
-import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
 from django.utils import translation
@@ -31,14 +30,27 @@ def _when(moment: datetime | None) -> str:
     return (moment or EPOCH).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _add(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    el = ET.SubElement(parent, f"{{{ATOM}}}{tag}", {k.rstrip("_"): v for k, v in attrs.items()})
-    if text is not None:
-        el.text = text
-    return el
+def _text(value: str) -> str:
+    """Element text escaped as ElementTree writes it."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _attr(value: str) -> str:
+    """An attribute value escaped as ElementTree writes it."""
+    return (_text(value).replace('"', "&quot;").replace("\r", "&#13;").replace("\n", "&#10;")
+            .replace("\t", "&#09;"))
+
+
+def _element(depth: int, tag: str, text: str | None = None, **attrs: str) -> str:
+    """One element on its own line, as ElementTree writes it indented (two spaces a level)."""
+    pad = "  " * depth
+    opened = tag + "".join(f' {k.rstrip("_")}="{_attr(v)}"' for k, v in attrs.items())
+    return f"{pad}<{opened} />\n" if not text else f"{pad}<{opened}>{_text(text)}</{tag}>\n"
 
 
 def atom(published, withdrawn: list[Withdrawal], lang: str, base_url: str | None, vkey: str) -> bytes:
+    """The feed's bytes: written line by line (ElementTree's tree of 3,000 entries took most of a
+    second, each run), the same bytes ElementTree writes for it, indented."""
     page = names.feed_file(lang)
 
     def href(target: str) -> str:  # relative to the feed itself unless the site's address is known
@@ -57,25 +69,21 @@ def atom(published, withdrawn: list[Withdrawal], lang: str, base_url: str | None
         for w in withdrawn:
             said = words.withdrawal_line(w.kind) + (" " + w.reason if w.reason else "")
             entries.append((w.when, w.code, _("%(code)s withdrawn") % {"code": w.code}, None, said))
-        ET.register_namespace("", ATOM)
-        root = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": lang})
-        _add(root, "id", _id(vkey, "feed", lang))
-        _add(root, "title", _("Marsad: verified incidents"))
-        _add(root, "subtitle", _("Incidents published with their evidence, corrections and withdrawals."))
-        _add(root, "updated", _when(max((e[0] for e in entries if e[0]), default=None)))
-        _add(root, "link", rel="self", type="application/atom+xml", href=base_url + page if base_url else "feed.atom")
-        _add(root, "link", rel="alternate", type="text/html", href=href(names.index_page(lang)))
-        _add(_add(root, "author"), "name", "Marsad")
-        _add(root, "generator", "Marsad")
-        for updated, code, title, first, summary in sorted(entries, key=lambda e: (_when(e[0]), e[1]), reverse=True):
-            entry = _add(root, "entry")
-            _add(entry, "id", _id(vkey, "incident", lang, code))
-            _add(entry, "title", title)
-            _add(entry, "updated", _when(updated))
-            if first:
-                _add(entry, "published", _when(first))
-            _add(entry, "link", rel="alternate", type="text/html", hreflang=lang,
-                 href=href(names.incident_page(code, lang)))
-            _add(entry, "summary", summary)
-    ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+        out = ["<?xml version='1.0' encoding='utf-8'?>\n", f'<feed xmlns="{ATOM}" xml:lang="{_attr(lang)}">\n',
+               _element(1, "id", _id(vkey, "feed", lang)), _element(1, "title", _("Marsad: verified incidents")),
+               _element(1, "subtitle", _("Incidents published with their evidence, corrections and withdrawals.")),
+               _element(1, "updated", _when(max((e[0] for e in entries if e[0]), default=None))),
+               _element(1, "link", rel="self", type="application/atom+xml",
+                        href=base_url + page if base_url else "feed.atom"),
+               _element(1, "link", rel="alternate", type="text/html", href=href(names.index_page(lang))),
+               "  <author>\n", _element(2, "name", "Marsad"), "  </author>\n", _element(1, "generator", "Marsad")]
+    for updated, code, title, first, summary in sorted(entries, key=lambda e: (_when(e[0]), e[1]), reverse=True):
+        out += ["  <entry>\n", _element(2, "id", _id(vkey, "incident", lang, code)), _element(2, "title", title),
+                _element(2, "updated", _when(updated))]
+        if first:
+            out.append(_element(2, "published", _when(first)))
+        out += [_element(2, "link", rel="alternate", type="text/html", hreflang=lang,
+                         href=href(names.incident_page(code, lang))),
+                _element(2, "summary", summary), "  </entry>\n"]
+    out.append("</feed>\n")
+    return "".join(out).encode("utf-8")

@@ -12,7 +12,8 @@ fetches nothing: its URL fetcher serves data: URLs and the fonts and pictures ma
 and refuses every other URL. Same input, same bytes: the PDF's dates are the incident's
 last public change, and a brief is kept in the workspace under the SHA-256 of everything it
 is drawn from and by (the incident's published values and media hashes, the key, templates,
-style, fonts, WeasyPrint), known before any HTML is made: an unchanged brief costs a lookup."""
+style, fonts, WeasyPrint), known before any HTML is made: an unchanged brief costs a lookup.
+The briefs that must be drawn are drawn by forked processes while the run renders its pages."""
 
 from __future__ import annotations
 
@@ -290,7 +291,7 @@ def _context(p: Published, lang: str, vkey: str, pictures: _Pictures) -> dict[st
                      for m, m_ctx in zip(p.media, context["media"], strict=True)],
         "version": marsad.__version__,
         "dirs": {k: text_dir(p.values.get(k), lang) for k in ("title", "location", "actor1", "actor2",
-                                                               "grade_reason", "notes")},
+                                                               "actor_basis_note", "grade_reason", "notes")},
     }
 
 
@@ -386,36 +387,110 @@ def default_cache() -> Path | None:
     return Path(workspace.home) / "cache" / "briefs" if workspace is not None else None
 
 
-def briefs(published: list[Published], blobs, vkey: str, cache_dir: Path | None = None,
-           use_cache: bool = True) -> dict[str, bytes | Any]:
-    """Every brief of the run by site path: drawn (bytes), or taken from the workspace's cache
-    when nothing it is drawn from changed (a site.Kept: its hash was recorded when it was kept)."""
-    from .site import Kept
+DRAWERS = 4  # at most this many processes draw briefs at once (each holds WeasyPrint, ~150 MB)
+_TO_DRAW: list[tuple[Published, str, str, "_Pictures"]] = []  # read by forked drawers, by index
 
+
+def _draw(n: int) -> bytes:
+    """In a forked drawer: the n-th brief of the run, HTML and PDF (what it is drawn from is
+    inherited from the process that forked, not pickled: the pictures are made by callables)."""
+    return _draw_one(*_TO_DRAW[n])
+
+
+def _draw_one(p: Published, lang: str, vkey: str, pictures: "_Pictures") -> bytes:
+    return render(html(p, lang, vkey, pictures), pictures.served)[0]
+
+
+class Briefs:
+    """The briefs of one run, being drawn: those kept in the cache are known at once; the rest
+    are drawn by forked processes while the caller renders the pages (a changed incident's two
+    briefs take about a second each, most of an incremental run), or here when `result()` is asked
+    for if no process can be forked. `result()` gives every brief by site path."""
+
+    def __init__(self, files: dict[str, Any], todo: list[tuple[str, str, tuple]], hashes: "_Hashes",
+                 cache_dir: Path | None, workers: int | None) -> None:
+        self.files, self.todo, self.hashes, self.cache_dir = files, todo, hashes, cache_dir
+        self.pool, self.drawn = None, iter(())
+        if workers is None:
+            import threading
+
+            # forking a process that runs other threads (a web server) can leave a lock held in the child
+            forkable = hasattr(os, "fork") and threading.active_count() == 1
+            # one CPU stays with this process's pages; each drawer imports WeasyPrint once for all it draws
+            workers = min(len(todo), max(1, (os.cpu_count() or 1) - 1), DRAWERS) if forkable else 0
+        if todo and workers > 0:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            _TO_DRAW[:] = [drawn_from for _path, _key, drawn_from in todo]
+            # fork: the drawers share this process's pages, fonts and Django set-up without pickling;
+            # they touch no database and leave without running its exit handlers
+            self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+            # in order, a few at a time per message (a full run draws thousands)
+            self.drawn = self.pool.map(_draw, range(len(todo)), chunksize=max(1, len(todo) // (workers * 16)))
+
+    def cancel(self) -> None:
+        """Stop drawing (the run failed elsewhere)."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+        _TO_DRAW.clear()
+
+    def result(self) -> dict[str, Any]:
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            for path, key, drawn_from in self.todo:
+                if self.pool is not None:
+                    try:
+                        data = next(self.drawn)
+                    except BrokenProcessPool as e:
+                        raise BriefError(f"the process drawing {path} ended without drawing it ({e})") from e
+                else:
+                    data = _draw_one(*drawn_from)
+                if self.cache_dir is not None:
+                    _keep(self.cache_dir / f"{key}.pdf", data)
+                    self.hashes.add(key, data)
+                self.files[path] = data
+        finally:
+            self.cancel()
+        if self.cache_dir is not None:
+            self.hashes.save(_prune(self.cache_dir))
+        return self.files
+
+
+def start_briefs(published: list[Published], blobs, vkey: str, cache_dir: Path | None = None,
+                 use_cache: bool = True, workers: int | None = None) -> Briefs:
+    """Every brief of the run: taken from the workspace's cache when nothing it is drawn from
+    changed (a site.Kept: its hash was recorded when it was kept), else drawn (bytes), in up to
+    `workers` forked processes (None: one per brief up to the CPUs and DRAWERS; 0: in this one)."""
     arabic_font()  # before any work: a missing font stops the run with the reason
     cache_dir = (cache_dir or default_cache()) if use_cache else None
     hashes = _Hashes(cache_dir)
-    files: dict[str, bytes | Kept] = {}
+    files: dict[str, Any] = {}
+    todo: list[tuple[str, str, tuple]] = []
     drawing = _drawing_digest()
+    touched = time.time() - 86400
     for p in published:
         pictures = None
         for lang in names.LANGUAGES:
             key = digest(p, lang, vkey, drawing)
             kept = cache_dir / f"{key}.pdf" if cache_dir is not None else None
-            if kept is not None and kept.exists():
-                os.utime(kept)  # still used: not pruned
+            found = _modified(kept) if kept is not None else None
+            if found is not None:
+                if found < touched:
+                    os.utime(kept)  # still used: not pruned (once a day is enough, not 6,000 writes a run)
                 files[brief_path(p.code, lang)] = hashes.kept(key, kept)
                 continue
-            pictures = pictures or _Pictures(blobs)  # shared by the two languages: a video is decoded once
-            page = html(p, lang, vkey, pictures)
-            data, _asked = render(page, pictures.served)
-            if kept is not None:
-                _keep(kept, data)
-                hashes.add(key, data)
-            files[brief_path(p.code, lang)] = data
-    if cache_dir is not None:
-        hashes.save(_prune(cache_dir))
-    return files
+            pictures = pictures or _Pictures(blobs)  # shared by the two languages (decoded once where drawn here)
+            todo.append((brief_path(p.code, lang), key, (p, lang, vkey, pictures)))
+    return Briefs(files, todo, hashes, cache_dir, workers)
+
+
+def briefs(published: list[Published], blobs, vkey: str, cache_dir: Path | None = None,
+           use_cache: bool = True, workers: int | None = None) -> dict[str, bytes | Any]:
+    """Every brief of the run by site path, drawn or kept (start_briefs), once all are done."""
+    return start_briefs(published, blobs, vkey, cache_dir, use_cache, workers).result()
 
 
 class _Hashes:
@@ -453,6 +528,13 @@ class _Hashes:
             return
         kept = {k: v for k, v in (self.known | self.used).items() if k not in removed}
         _keep(self.path, json.dumps(kept, sort_keys=True).encode())
+
+
+def _modified(path: Path) -> float | None:
+    try:
+        return os.stat(path).st_mtime
+    except FileNotFoundError:
+        return None
 
 
 def _keep(path: Path, data: bytes) -> None:

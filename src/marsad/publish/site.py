@@ -28,7 +28,7 @@ from marsad.core.publish.fields import COORDINATE_STEP
 from marsad.core.publog import verifier_files
 from marsad.core.store import LocalStore
 
-from . import feed, timeline, words
+from . import feed, posters, timeline, words
 from .collect import Published
 
 STATIC = Path(marsad.__file__).parent / "web" / "static"
@@ -74,13 +74,15 @@ class Site:
         """Write into `out`, each file replaced atomically; returns the paths written. A file the
         previous publication (`previous`: its manifest, path -> SHA-256) holds with the same bytes
         and size is left as it is: a run that changes one incident rewrites a handful of files."""
+        root = str(out)
         for path, content in sorted(self.files.items()):
-            target = out / path
             known = self._known(content)
             if known is not None:
                 self.hashes[path] = known
-                if previous and previous.get(path) == known[0] and _size(target) == known[1]:
+                # a string path: 22,000 Path objects a run cost more than the checks themselves
+                if previous and previous.get(path) == known[0] and _size(os.path.join(root, path)) == known[1]:
                     continue
+            target = out / path
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".publish-")
             try:
@@ -120,9 +122,9 @@ class Site:
         return None
 
 
-def _size(path: Path) -> int:
+def _size(path: Path | str) -> int:
     try:
-        return path.stat().st_size
+        return os.stat(path).st_size
     except OSError:
         return -1
 
@@ -141,7 +143,9 @@ class PageCache:
         h = hashlib.sha256(f"{marsad.__version__} {django.__version__}".encode())
         templates = Path(marsad.__file__).parent / "web" / "templates" / "publish"
         locale = Path(marsad.__file__).parent / "locale"
-        code = [Path(__file__), Path(words.__file__), Path(timeline.__file__)]  # how contexts are made
+        # how contexts are made
+        code = [Path(__file__), Path(words.__file__), Path(timeline.__file__), Path(feed.__file__),
+                Path(posters.__file__)]
         for path in sorted([*templates.rglob("*.html"), *locale.rglob("*.mo"), *code]):
             h.update(path.as_posix().encode() + b"\0" + path.read_bytes())
         return h.digest()
@@ -209,10 +213,14 @@ def _incident_context(p: Published, page: str) -> dict[str, Any]:
     return {
         "p": p, "v": v, "place": p.place,
         "time_precision": words.time_precision(v.get("time_precision")),
+        "actor_basis": words.actor_basis(v.get("actor_basis")),
         "grade_name": words.grade_name(v["grade"]), "grade_definition": words.grade_definition(v["grade"]),
         "sources": [words.source_line(kind, origin, n) for kind, origin, n in p.sources],
         "media": [{"m": m, "src": names.relative(page, m.path), "role": words.role_name(m.role),
-                   "kind": words.kind_name(m.kind)} for m in p.media],
+                   "kind": words.kind_name(m.kind)} | ({
+                       "poster": names.relative(page, posters.poster_file(m.sha256)),
+                       "poster_path": posters.poster_file(m.sha256)} if m.kind == "video" else {})
+                  for m in p.media],
         "first_published": _day(p.first_published), "last_updated": _day(p.last_updated),
         "brief": Path(page).with_suffix(".pdf").name,  # the PDF brief, beside the page (pdf.py)
         "corrections": [(day, words.parts_changed(parts)) for day, parts in p.corrections],
@@ -298,8 +306,20 @@ def _more_pages(published: list[Published], withdrawn: list[Withdrawal], lang: s
             "merged_href": names.relative(page, names.incident_page(w.merged_into, lang))
             if w.merged_into in shown else None}
         files[page] = _render("publish/tombstone.html", context, lang)
-    files[names.feed_file(lang)] = feed.atom(published, withdrawn, lang, base_url, vkey)
+    def made() -> bytes:
+        return feed.atom(published, withdrawn, lang, base_url, vkey)
+    # the feed is a function of every incident as published (the reprs the pages key on) and the tombstones
+    files[names.feed_file(lang)] = _page_cache.get(["feed", lang, base_url, vkey, _all_reprs(published),
+                                                    repr(list(withdrawn))], made) if _page_cache is not None else made()
     return files
+
+
+def _all_reprs(published: list[Published]) -> str:
+    """One digest of every incident as published, in order."""
+    h = hashlib.sha256()
+    for p in published:
+        h.update(published_repr(p).encode() + b"\0")
+    return h.hexdigest()
 
 
 def build(published: list[Published], blobs, work: Path, base_url: str | None,
@@ -312,33 +332,43 @@ def build(published: list[Published], blobs, work: Path, base_url: str | None,
     global _page_cache, _reprs
     _page_cache = PageCache(cache) if cache is not None else None
     _reprs = {}  # the incidents do not change during a build
+    frames = posters.Posters(blobs, cache.parent / "posters" if cache is not None else None)
     try:
-        files = _build(published, blobs, work, base_url, grade, vkey, withdrawn)
+        files = _build(published, blobs, work, base_url, grade, vkey, withdrawn, frames)
         if _page_cache is not None:
             _page_cache.prune()
+        frames.prune()
         return files
     finally:
         _page_cache, _reprs = None, None
 
 
 def _build(published: list[Published], blobs, work: Path, base_url: str | None,
-           grade: str, vkey: str, withdrawn: list[Withdrawal]) -> dict[str, bytes | Path | Stored]:
-    files: dict[str, bytes | Path] = {site: STATIC / source for site, source in ASSETS.items()}
-    files.update(verifier_files())  # verify.py and assets/publog/: published and logged like any file
-    files["assets/basemap.js"] = _basemap_script(work)
-    data, _ = _data(published, work)
-    files.update(data)
-    for p in published:
-        for m in p.media:
-            files[m.path] = Stored(blobs, m.blob)
-    from . import pdf  # the PDF briefs, beside each incident's pages
+           grade: str, vkey: str, withdrawn: list[Withdrawal],
+           frames: posters.Posters) -> dict[str, bytes | Path | Stored]:
+    from . import pdf  # the PDF briefs, beside each incident's pages: drawn by other processes meanwhile
 
-    files.update(pdf.briefs(published, blobs, vkey))
-    for lang in names.LANGUAGES:
-        with translation.override(lang):  # words made in Python too, not only in the templates
-            files.update(_pages(published, lang, base_url, grade, vkey, list(withdrawn)))
-            files.update(_more_pages(published, list(withdrawn), lang, base_url, grade, vkey))
-    files["index.html"] = _render("publish/root.html", {"lang": "en", "dir": "ltr", "publog_key": vkey}, "en")
+    briefs = pdf.start_briefs(published, blobs, vkey)
+    try:
+        files: dict[str, bytes | Path] = {site: STATIC / source for site, source in ASSETS.items()}
+        files.update(verifier_files())  # verify.py and assets/publog/: published and logged like any file
+        files["assets/basemap.js"] = _basemap_script(work)
+        data, _ = _data(published, work)
+        files.update(data)
+        for p in published:
+            for m in p.media:
+                files[m.path] = Stored(blobs, m.blob)
+                if m.kind == "video":  # its poster frame, from the same redacted file
+                    files[posters.poster_file(m.sha256)] = frames.get(m.sha256)
+        for lang in names.LANGUAGES:
+            with translation.override(lang):  # words made in Python too, not only in the templates
+                files.update(_pages(published, lang, base_url, grade, vkey, list(withdrawn)))
+                files.update(_more_pages(published, list(withdrawn), lang, base_url, grade, vkey))
+        files["index.html"] = _render("publish/root.html", {"lang": "en", "dir": "ltr", "publog_key": vkey}, "en")
+    except BaseException:
+        briefs.cancel()
+        raise
+    files.update(briefs.result())
     return files
 
 

@@ -42,6 +42,23 @@ def kind_name(kind: str) -> str:
     return {"image": _("photo"), "video": _("video")}.get(kind, kind)
 
 
+def actor_basis(value: str | None) -> str:
+    """The kinds of basis for the suspected actors (";"-separated, incidents.service.ACTOR_BASES), as words."""
+    lang = get_language()
+    return ("، " if lang == "ar" else ", ").join(_actor_bases(lang).get(code, code)
+                                                 for code in (value or "").split(";") if code)
+
+
+@cache
+def _actor_bases(lang: str | None) -> dict[str, str]:
+    return {"witness": _("witness accounts"), "remnants": _("munition remnants"),
+            "flight_tracking": _("aircraft observers and flight tracking"),
+            "imagery": _("analysis of video, photos or satellite imagery"),
+            "claim": _("claim of responsibility"), "statement": _("official statement"),
+            "pattern": _("weapon or pattern of attack used only by this party"),
+            "other": pgettext("basis for the suspected actors", "other")}
+
+
 def _things(kind: str, n: int) -> str:
     if kind == "image":
         return ngettext("%(n)s photo", "%(n)s photos", n) % {"n": n}

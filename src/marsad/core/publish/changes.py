@@ -18,6 +18,7 @@ PARTS = {
     "place": "place", "location_text": "place", "latitude": "place", "longitude": "place", "geo_precision": "place",
     "event_type": "type", "sub_event_type": "type", "disorder_type": "type", "civilian_targeting": "type",
     "actor1": "actors", "actor2": "actors", "assoc_actor_1": "actors", "assoc_actor_2": "actors",
+    "actor_basis": "actors", "actor_basis_note": "actors",
     "notes": "summary", "grade": "grade", "grade_reason": "grade",
 }
 _CASUALTIES = re.compile(r"^(fatalities|civilian_deaths)_|^injured$")

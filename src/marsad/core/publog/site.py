@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -36,8 +37,10 @@ def publish_site(site_dir: Path, signer: Signer, files: Mapping[str, str], inter
         log = PublicLog(site_dir / LOG_DIR, signer)
     withdrawn = set(withdrawn) | ({p for p in log.published() if p not in files} if withdraw_others else set())
     result = log.publish(files, internal, redacted=redacted, withdrawn=withdrawn, now=now)
+    root = str(site_dir)
     for path, published in result.items():
-        if not (refresh_proofs or published.new) and (site_dir / (path + ".tlog-proof")).exists():
+        # a string path: this runs for every file of the site, and most are skipped
+        if not (refresh_proofs or published.new) and os.path.exists(os.path.join(root, path + ".tlog-proof")):
             continue
         _write_if_changed(site_dir / (path + ".tlog-proof"), published.proof.text().encode())
     for path in withdrawn:

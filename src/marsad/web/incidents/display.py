@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -18,8 +19,8 @@ from marsad.incidents.models import Incident, IncidentChange, Place
 from marsad.incidents.review import MENTION
 from marsad.web.places import place_name
 
-from .forms import (EVENT_LABELS, FACILITY_LABELS, GEO_PRECISION, GRADE_LABELS, LABELS, ROLE_LABELS, STATUS_LABELS,
-                    TIME_PRECISION)
+from .forms import (BASIS_LABELS, EVENT_LABELS, FACILITY_LABELS, GEO_PRECISION, GRADE_LABELS, LABELS, ROLE_LABELS,
+                    STATUS_LABELS, TIME_PRECISION)
 
 
 def show(field: str, value: Any, places: dict[str, str]) -> str:
@@ -34,6 +35,9 @@ def show(field: str, value: Any, places: dict[str, str]) -> str:
         return str(EVENT_LABELS.get(value, value))
     if field == "health_facility_type":
         return str(FACILITY_LABELS.get(value, value))
+    if field == "actor_basis":
+        comma = "، " if translation.get_language() == "ar" else ", "
+        return comma.join(str(BASIS_LABELS.get(b, b)) for b in str(value).split(";") if b)
     if field in ("time_precision", "geo_precision"):
         return str(dict(TIME_PRECISION if field == "time_precision" else GEO_PRECISION).get(int(value), value))
     if field == "civilian_targeting":

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from marsad.incidents.models import Incident, IncidentItem
-from marsad.incidents.service import EVENT_TYPES, HEALTH_FACILITY_TYPES, RESTRICTED
+from marsad.incidents.service import ACTOR_BASES, EVENT_TYPES, HEALTH_FACILITY_TYPES, RESTRICTED, actor_basis
 
 LABELS = {
     "title": _("Title"), "event_date": _("Date"), "event_time": _("Time (local)"),
@@ -17,6 +17,8 @@ LABELS = {
     "disorder_type": _("Disorder type"),
     "actor1": _("Actor 1"), "assoc_actor_1": _("Associated actor 1"), "actor2": _("Actor 2"),
     "assoc_actor_2": _("Associated actor 2"), "civilian_targeting": _("Civilians targeted"),
+    "actor_basis": _("Basis for suspecting the actors"),
+    "actor_basis_note": _("The basis in words (published: never name or place a source)"),
     "place": _("Place"), "location_text": _("Location as reported"), "latitude": _("Latitude"),
     "longitude": _("Longitude"), "geo_precision": _("Location precision"),
     "fatalities_low": _("Fatalities, lowest estimate"), "fatalities_best": _("Fatalities, best estimate"),
@@ -34,7 +36,8 @@ LABELS = {
 }
 GROUPS = [
     (_("What happened"), ["title", "event_date", "event_time", "time_precision", "event_type", "sub_event_type",
-                          "actor1", "assoc_actor_1", "actor2", "assoc_actor_2", "civilian_targeting"]),
+                          "actor1", "assoc_actor_1", "actor2", "assoc_actor_2", "actor_basis", "actor_basis_note",
+                          "civilian_targeting"]),
     (_("Where"), ["place", "location_text", "latitude", "longitude", "geo_precision"]),
     (_("Casualties"), ["fatalities_low", "fatalities_best", "fatalities_high", "civilian_deaths_low",
                        "civilian_deaths_best", "civilian_deaths_high", "injured"]),
@@ -72,6 +75,14 @@ FACILITY_LABELS = {
     "warehouse": _("warehouse"), "health workers' residence": _("health workers' residence"),
     "other": pgettext_lazy("health facility", "other"),
 }
+BASIS_LABELS = {
+    "witness": _("witness accounts"), "remnants": _("munition remnants"),
+    "flight_tracking": _("aircraft observers and flight tracking"),
+    "imagery": _("analysis of video, photos or satellite imagery"),
+    "claim": _("claim of responsibility"), "statement": _("official statement"),
+    "pattern": _("weapon or pattern of attack used only by this party"),
+    "other": pgettext_lazy("basis for the suspected actors", "other"),
+}
 GRADE_LABELS = {
     "unassessed": _("unassessed"), "confirmed": _("confirmed"), "fair": _("fair"), "weak": _("weak"),
     "contested": _("contested"), "discounted": pgettext_lazy("grade", "discounted"),
@@ -86,7 +97,7 @@ GEO_PRECISION = [(1, _("the town itself")), (2, _("near the town")), (3, _("the 
 NUMBER_FIELDS = {"fatalities_low", "fatalities_best", "fatalities_high", "civilian_deaths_low",
                  "civilian_deaths_best", "civilian_deaths_high", "injured", "health_workers_killed",
                  "health_workers_injured", "patients_killed", "patients_injured"}
-LONG_TEXT = {"notes", "grade_reason"} | RESTRICTED
+LONG_TEXT = {"notes", "grade_reason", "actor_basis_note"} | RESTRICTED
 
 BLANK = [("", "—")]
 
@@ -101,6 +112,16 @@ def status_choices(blank: bool = False):
 
 def role_choices():
     return [(r, ROLE_LABELS[r]) for r in IncidentItem.Role.values]
+
+
+class BasisField(forms.MultipleChoiceField):
+    """Kinds of basis ticked; stored and compared as the service keeps them (";"-separated)."""
+
+    def prepare_value(self, value):
+        return value.split(";") if isinstance(value, str) else value
+
+    def clean(self, value) -> str:
+        return actor_basis(super().clean(value))
 
 
 def _text(**attrs):
@@ -136,6 +157,9 @@ def _field(name: str) -> forms.Field:
                                  choices=BLANK + [(f, FACILITY_LABELS[f]) for f in HEALTH_FACILITY_TYPES])
     if name == "civilian_targeting":
         return forms.BooleanField(label=label, required=False)
+    if name == "actor_basis":
+        return BasisField(label=label, required=False, choices=[(b, BASIS_LABELS[b]) for b in ACTOR_BASES],
+                          widget=forms.CheckboxSelectMultiple(attrs={"class": "checks"}))
     if name == "grade":
         return forms.ChoiceField(label=label, choices=grade_choices(), initial="unassessed")
     if name == "status":
