@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/marsad
 JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
 PYTEST = $(VENV)/bin/python -m pytest -n $(JOBS) --dist loadfile
 
-.PHONY: demo test system-deps bench clean messages fuzz
+.PHONY: demo test system-deps bench clean messages fuzz cluster cluster-down
 
 $(VENV)/.installed: pyproject.toml setup.py src/marsad/core/matching/_mih.c
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,17 @@ bench: system-deps $(VENV)/.installed
 	$(VENV)/bin/python bench/sources.py
 	$(VENV)/bin/python bench/grouping_eval.py
 	$(VENV)/bin/python bench/places_eval.py --misses 0
+
+# A cluster on this machine (docs/scale.md): a fresh database on PG_URL's server, a SeaweedFS S3 server,
+# the web app at CLUSTER_PORT and CLUSTER_WORKERS worker hosts, each a process of its own, until `make cluster-down`
+CLUSTER_DIR ?= marsad-cluster
+CLUSTER_WORKERS ?= 2
+CLUSTER_PORT ?= 8000
+cluster: $(VENV)/.installed
+	$(VENV)/bin/marsad cluster up $(CLUSTER_DIR) --workers $(CLUSTER_WORKERS) --port $(CLUSTER_PORT) --postgres $(PG_URL:/marsad=)
+
+cluster-down:
+	$(VENV)/bin/marsad cluster down $(CLUSTER_DIR)
 
 # Fuzz each reader for FUZZ_SECONDS (atheris, a test extra); a crash stops there, its input left in FUZZ_OUT
 FUZZ_SECONDS ?= 60

