@@ -6,7 +6,7 @@
     `sync`, since Marsad fsyncs what it stores), all in the same run, warm cache;
 (b) N generated 2-12 MP JPEGs (default 2000): files per second with analysis
     excluded (--no-wait) and included (waits for 2 analysis processes).
-Peak memory (max RSS of the process tree) for each.
+Peak memory for each: the max RSS of the largest single process (ingest or one worker).
 
 With --profile, instead: where analysis time goes. A photo run (N generated 2-12 MP
 JPEGs) and a video run (the vPDQ sample videos in ../shared/testdata/vpdq plus
@@ -17,7 +17,14 @@ time less that of the steps inside it). Beside it, the decode-only floor: the sa
 files' pixels decoded as each step decodes them, and nothing else, in one process.
 Writes bench/results/ingest-profile.json.
 
-    python bench/ingest.py [--big-mib 2048] [--photos 2000] [--work DIR]
+With --steps-photos N, first one photo's decode, thumbnail and fingerprint steps side by
+side for this tree and the baseline (--photos 0: only that; ingest-steps.json).
+With --workers 1,2,4 the photo run is made with each number of analysis processes, and
+with --baseline-src OLD/src also with an older tree's code, in turn (CPU ms per file
+and analysis time against the decode-only floor are given for each; --big-mib 0 skips (a)).
+
+    python bench/ingest.py [--big-mib 2048] [--photos 2000] [--work DIR] [--workers 1,2,4]
+                           [--baseline-src ../release/src] [--out FILE]
     python bench/ingest.py --profile [--photos 200] [--clips 2]
 """
 
@@ -38,18 +45,21 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 
-def timed(cmd: list[str], env: dict | None = None) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of a command's whole process tree, run in a fresh wrapper."""
+def timed(cmd: list[str], env: dict | None = None, cpu: bool = False) -> tuple[float, ...]:
+    """Wall seconds and peak RSS (KiB: of the largest single process of the command's tree, as
+    RUSAGE_CHILDREN reports it) of a command run in a fresh wrapper; with `cpu`, also the CPU
+    seconds (user + system) of the whole tree, which a machine shared with other work slows
+    far less than the wall time."""
     wrapper = (
         "import resource,subprocess,sys,time,json;t=time.perf_counter();"
-        "r=subprocess.run(sys.argv[1:]);w=time.perf_counter()-t;"
-        "print(json.dumps([r.returncode,w,resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss]))"
+        "r=subprocess.run(sys.argv[1:]);w=time.perf_counter()-t;u=resource.getrusage(resource.RUSAGE_CHILDREN);"
+        "print(json.dumps([r.returncode,w,u.ru_maxrss,u.ru_utime+u.ru_stime]))"
     )
     out = subprocess.run([sys.executable, "-c", wrapper, *cmd], env=env, capture_output=True, text=True)
-    code, wall, rss = json.loads(out.stdout.strip().splitlines()[-1])
+    code, wall, rss, cpu_s = json.loads(out.stdout.strip().splitlines()[-1])
     if code not in (0, 1):
         raise SystemExit(f"{cmd[:3]} failed ({code}): {out.stderr[-2000:]}")
-    return wall, rss
+    return (wall, rss, cpu_s) if cpu else (wall, rss)
 
 
 def marsad_env(home: Path) -> dict:
@@ -136,21 +146,71 @@ def make_photos(folder: Path, count: int) -> int:
     return total
 
 
-def bench_photos(work: Path, count: int) -> dict:
+TREES: dict[str, str] = {}  # label -> src folder whose marsad a run uses ("" for this tree's)
+
+FLOOR_CODE = """
+import json, sys, time
+from pathlib import Path
+from marsad.core.fingerprints.pdq import load_rgb
+files = sorted(Path(sys.argv[1]).iterdir())[: int(sys.argv[2])]
+t = time.perf_counter()
+for f in files:
+    load_rgb(f)
+print(json.dumps((time.perf_counter() - t) / len(files)))
+"""
+
+
+def tree_env(env: dict, tree: str) -> dict:
+    src = TREES.get(tree) or str(ROOT / "src")
+    return env | {"PYTHONPATH": src}
+
+
+def decode_floor_s(folder: Path, tree: str, sample: int = 200) -> float:
+    """Seconds per photo to decode it as that tree's analysis does (its one decode: the
+    thumbnail and every hash are made from it), and nothing else; one process, the first
+    `sample` photos (the set cycles through its five sizes, so they are representative)."""
+    out = subprocess.run([sys.executable, "-c", FLOOR_CODE, str(folder), str(sample)], check=True,
+                         env=tree_env(dict(os.environ), tree), capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
+def bench_photos(work: Path, count: int, workers: list[int]) -> dict:
+    """Ingest `count` photos without analysis, then with it for each tree (this one, and
+    any --baseline-src) and each number of worker processes, the trees in turn so that
+    each pair runs under the same load. Files/s, CPU seconds per file (the whole process
+    tree: ingest and workers), peak RSS of the largest process, and the analysis time
+    against the decode-only floor: the same photos decoded as that tree decodes them, in
+    as many processes as run (at most one per core)."""
     folder = work / "photos"
     t0 = time.perf_counter()
     total = make_photos(folder, count)
     made = time.perf_counter() - t0
-    rows = {}
-    for label, args in [("ingest, analysis excluded (--no-wait)", ["--no-wait"]),
-                        ("ingest, analysis included (2 processes)", [])]:
-        env = fresh_workspace(work / "ws-photos")
-        wall, rss = timed([sys.executable, "-m", "marsad", "ingest", *args, str(folder)], env)
-        rows[label] = {"seconds": round(wall, 2), "files_per_s": round(count / wall, 1),
-                       "peak_rss_mib": round(rss / 1024, 1)}
+    cpus = os.cpu_count() or 1
+    rows: dict = {}
+    floors = {tree: decode_floor_s(folder, tree) for tree in TREES}
+    for tree in TREES:
+        env = tree_env(fresh_workspace(work / "ws-photos"), tree)
+        wall, rss, cpu_s = timed([sys.executable, "-m", "marsad", "ingest", "--no-wait", str(folder)], env, cpu=True)
+        rows[f"{tree}: ingest, analysis excluded (--no-wait)"] = {
+            "tree": tree, "seconds": round(wall, 2), "files_per_s": round(count / wall, 1),
+            "cpu_ms_per_file": round(1000 * cpu_s / count, 1), "peak_rss_mib": round(rss / 1024, 1)}
+    for n in workers:
+        for tree in TREES:
+            env = tree_env(fresh_workspace(work / "ws-photos"), tree) | {"MARSAD_WORKERS": str(n)}
+            load = os.getloadavg()[0]
+            wall, rss, cpu_s = timed([sys.executable, "-m", "marsad", "ingest", str(folder)], env, cpu=True)
+            bare = rows[f"{tree}: ingest, analysis excluded (--no-wait)"]["seconds"]
+            floor = floors[tree] * count / min(n, cpus)
+            rows[f"{tree}: ingest, analysis included ({n} process{'es' if n > 1 else ''})"] = {
+                "tree": tree, "workers": n, "seconds": round(wall, 2), "files_per_s": round(count / wall, 1),
+                "cpu_ms_per_file": round(1000 * cpu_s / count, 1), "peak_rss_mib": round(rss / 1024, 1),
+                "analysis_s": round(wall - bare, 2), "decode_floor_s": round(floor, 2),
+                "analysis_x_decode_floor": round((wall - bare) / floor, 1), "load_before": round(load, 1)}
     shutil.rmtree(work / "ws-photos", ignore_errors=True)
     shutil.rmtree(folder, ignore_errors=True)
-    return {"photos": count, "total_mib": round(total / 2**20, 1), "generation_s": round(made, 1), "rows": rows}
+    return {"photos": count, "total_mib": round(total / 2**20, 1), "generation_s": round(made, 1),
+            "trees": dict(TREES), "decode_floor_ms_per_photo": {t: round(1000 * f, 2) for t, f in floors.items()},
+            "rows": rows}
 
 
 def make_clips(folder: Path, count: int, seconds: float = 8.0) -> list[Path]:
@@ -354,6 +414,76 @@ def bench_profile(work: Path, photos: int, clips: int, compare: int) -> dict:
     return result
 
 
+STEPS_CODE = """
+import json, os, sys
+from pathlib import Path
+from marsad.core import steps, thumbnails
+from marsad.core.fingerprints.pdq import PDQ, load_rgb
+os.environ["MARSAD_PROFILE_STEPS"] = sys.argv[2]
+pdq, hashes = PDQ(), {}
+for f in map(Path, sys.argv[3:]):
+    with steps.item(f.name), steps.step("photo"):
+        with steps.step("decode"):
+            rgb = load_rgb(f)
+        with steps.step("thumbnail"):
+            thumbnails.pixels_thumbnail(rgb, 320)
+        with steps.step("fingerprint"):
+            hashes[f.name] = pdq.compute_pixels(rgb)[0].hash.hex()
+print(json.dumps({"version": PDQ.version, "hashes": hashes}))
+"""
+
+
+def steps_side_by_side(files: list[Path], chunk: int = 10) -> dict:
+    """A photo's decode, thumbnail and fingerprint steps (ms per photo) in one process per tree,
+    the trees taking turns every `chunk` photos (so both see the same load), and how far each
+    photo's own hash moved between them (bits; the match threshold is 31)."""
+    lines: dict[str, list] = {t: [] for t in TREES}
+    hashes: dict[str, dict] = {t: {} for t in TREES}
+    versions = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for start in range(0, len(files), chunk):
+            for tree in TREES:
+                out = Path(tmp) / f"{start}-{tree}.jsonl"
+                r = subprocess.run([sys.executable, "-c", STEPS_CODE, "", str(out), *map(str, files[start:start + chunk])],
+                                   env=tree_env(dict(os.environ), tree), capture_output=True, text=True, check=True)
+                got = json.loads(r.stdout)
+                versions[tree] = got["version"]
+                hashes[tree] |= got["hashes"]
+                lines[tree] += [json.loads(x) for x in out.read_text().splitlines()]
+    result: dict = {"photos": len(files), "pdq_versions": versions, "ms_per_photo": {}}
+    for tree, rows in lines.items():
+        total: dict[str, float] = {}
+        for row in rows:
+            total[row["step"]] = total.get(row["step"], 0.0) + row["s"]
+        result["ms_per_photo"][tree] = {k: round(1000 * v / len(files), 1) for k, v in sorted(total.items())}
+    if len(TREES) > 1:
+        a, b = list(TREES)[:2]
+        moved = [bin(int(hashes[a][k], 16) ^ int(hashes[b][k], 16)).count("1") for k in hashes[a]]
+        result["own_hash_bits_moved"] = {"max": max(moved), "mean": round(sum(moved) / len(moved), 2),
+                                         "histogram": {str(d): moved.count(d) for d in sorted(set(moved))}}
+    return result
+
+
+def print_steps(r: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    trees = list(r["ms_per_photo"])
+    table = Table(title=f"one photo's steps, ms per photo ({r['photos']} photos, one process per tree, in turn)")
+    table.add_column("step")
+    for tree in trees:
+        table.add_column(f"{tree} ({r['pdq_versions'][tree]})", justify="right")
+    if len(trees) > 1:
+        table.add_column("ratio", justify="right")
+    for step in r["ms_per_photo"][trees[0]]:
+        cells = [r["ms_per_photo"][t].get(step) for t in trees]
+        ratio = [f"{cells[0] / cells[1]:.2f}" if len(cells) > 1 and cells[1] else ""] if len(trees) > 1 else []
+        table.add_row("  " * step.count("/") + step.rpartition("/")[2], *(str(c) for c in cells), *ratio)
+    Console(width=120).print(table)
+    if "own_hash_bits_moved" in r:
+        print("own hash moved between the trees (bits):", r["own_hash_bits_moved"])
+
+
 def print_profile(result: dict, baseline: dict | None = None) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -403,9 +533,18 @@ def main() -> None:
     parser.add_argument("--baseline", type=Path, default=None,
                         help="an earlier --profile JSON, shown beside this run and kept in the output")
     parser.add_argument("--baseline-note", default="", help="what the baseline run was (kept in the output)")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "ingest-profile.json",
-                        help="where --profile writes its JSON")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="where to write the JSON (default bench/results/ingest.json, or ingest-profile.json)")
+    parser.add_argument("--workers", default="2",
+                        help="worker processes for the photo run, comma-separated (e.g. 1,2,4)")
+    parser.add_argument("--baseline-src", type=Path, default=None,
+                        help="another tree's src folder (an older release): the photo run is made with it too, in turn")
+    parser.add_argument("--steps-photos", type=int, default=0,
+                        help="first time a photo's steps in one process per tree, the trees in turn, on this many photos")
     args = parser.parse_args()
+    TREES["this tree"] = ""
+    if args.baseline_src:
+        TREES["baseline"] = str(args.baseline_src.resolve())
     work = args.work or Path(tempfile.mkdtemp(prefix="marsad-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     if args.profile:
@@ -417,30 +556,49 @@ def main() -> None:
         print_profile(result, baseline)
         if baseline:
             result = {"run": result, "baseline": baseline, "baseline_note": args.baseline_note}
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, indent=1) + "\n")
-        print(f"wrote {args.out}")
+        out = args.out or ROOT / "bench" / "results" / "ingest-profile.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=1) + "\n")
+        print(f"wrote {out}")
         shutil.rmtree(work, ignore_errors=True)
         return
-    result = {"machine": {"cpus": os.cpu_count()}, "big_file": bench_big(work, args.big_mib, args.rounds),
-              "photos": bench_photos(work, args.photos)}
+    result = {"machine": {"cpus": os.cpu_count(), "load_before": round(os.getloadavg()[0], 1)}}
+    if args.big_mib:
+        result["big_file"] = bench_big(work, args.big_mib, args.rounds)
+    if args.steps_photos:
+        folder = work / "photos"
+        make_photos(folder, args.steps_photos)
+        result["steps"] = steps_side_by_side(sorted(folder.iterdir()))
+        shutil.rmtree(folder, ignore_errors=True)
+        print_steps(result["steps"])
+    if args.photos:
+        result["photos"] = bench_photos(work, args.photos, [int(n) for n in args.workers.split(",")])
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"(a) one {args.big_mib} MiB file, best of {args.rounds}")
-    for col in ("command", "seconds", "MiB/s", "× sha256sum+cp", "peak RSS MiB"):
-        table.add_column(col)
-    for name, r in result["big_file"]["rows"].items():
-        table.add_row(name, str(r["seconds"]), str(r["mib_per_s"]), str(r["ratio_vs_sha256sum_cp"]),
-                      str(r["peak_rss_mib"]))
-    Console().print(table)
-    table = Table(title=f"(b) {args.photos} JPEGs of 2-12 MP ({result['photos']['total_mib']} MiB)")
-    for col in ("run", "seconds", "files/s", "peak RSS MiB"):
+    if args.big_mib:
+        table = Table(title=f"(a) one {args.big_mib} MiB file, best of {args.rounds}")
+        for col in ("command", "seconds", "MiB/s", "× sha256sum+cp", "peak RSS MiB"):
+            table.add_column(col)
+        for name, r in result["big_file"]["rows"].items():
+            table.add_row(name, str(r["seconds"]), str(r["mib_per_s"]), str(r["ratio_vs_sha256sum_cp"]),
+                          str(r["peak_rss_mib"]))
+        Console().print(table)
+    if not args.photos:
+        out = args.out or ROOT / "bench" / "results" / "ingest-steps.json"
+        out.write_text(json.dumps(result, indent=1) + "\n")
+        print(f"wrote {out}")
+        return
+    floors = ", ".join(f"{t} {ms} ms" for t, ms in result["photos"]["decode_floor_ms_per_photo"].items())
+    table = Table(title=f"(b) {args.photos} JPEGs of 2-12 MP ({result['photos']['total_mib']} MiB); "
+                        f"decode-only floor per photo, one process: {floors}")
+    for col in ("run", "seconds", "files/s", "CPU ms/file", "peak RSS MiB", "analysis × decode floor", "load"):
         table.add_column(col)
     for name, r in result["photos"]["rows"].items():
-        table.add_row(name, str(r["seconds"]), str(r["files_per_s"]), str(r["peak_rss_mib"]))
-    Console().print(table)
-    out = ROOT / "bench" / "results" / "ingest.json"
+        table.add_row(name, str(r["seconds"]), str(r["files_per_s"]), str(r["cpu_ms_per_file"]),
+                      str(r["peak_rss_mib"]), str(r.get("analysis_x_decode_floor", "")), str(r.get("load_before", "")))
+    Console(width=140).print(table)
+    out = args.out or ROOT / "bench" / "results" / "ingest.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n")
     print(f"wrote {out}")

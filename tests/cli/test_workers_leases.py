@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 
 import numpy as np
 import pytest
@@ -80,3 +81,53 @@ def test_a_killed_workers_task_is_finished_by_another_after_its_lease(marsad, tm
     assert len(items) == 3 and all(i["analysis"] == "done" for i in items)
     assert "OK" in marsad.run("log", "verify").stdout
     assert not os.environ.get("MARSAD_TEST_TASK_PAUSE_S"), "the pause never leaks into other tests"
+
+
+def _id(task_id) -> str:
+    return uuid.UUID(str(task_id)).hex  # SQLite keeps it without dashes
+
+
+def _photo_and_copy(folder, seed: int) -> None:
+    """A textured photo (PDQ can trust its hash) and a smaller, re-encoded copy of it."""
+    coarse = np.random.default_rng(seed).integers(0, 256, (12, 16, 3), dtype=np.uint8)
+    photo = Image.fromarray(coarse).resize((320, 240), Image.BICUBIC)
+    photo.save(folder / f"{seed}-photo.jpg", quality=92)
+    photo.resize((200, 150), Image.BOX).save(folder / f"{seed}-copy.jpg", quality=70)
+
+
+def test_a_worker_matches_the_item_it_analysed_in_the_same_turn_unless_matching_runs_elsewhere(marsad, tmp_path):
+    """An analysis task queues its item's matching when it commits; a worker that also serves the
+    match queue claims that task at once and runs it before the analysis task ends (no trip
+    through the queue), under its own lease, recorded as any task is. One that serves the
+    analysis queue only leaves it queued for the match hosts."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    for n, folder in enumerate((first, second)):
+        folder.mkdir()
+        _photo_and_copy(folder, n)
+
+    marsad.run("ingest", "--no-wait", str(first))
+    marsad.run("worker", "--processes", "1", "--batch", "--queue", "default")
+    tasks = _tasks(marsad).values()
+    assert sorted((p.rpartition(".")[2], s) for s, _, _, p in tasks) == [
+        ("analyse_item", "SUCCESSFUL")] * 2 + [("match_item", "READY")] * 2, "matching left to the match queue"
+    marsad.run("worker", "--processes", "1", "--batch", "--queue", "match")
+    before = set(_tasks(marsad))
+
+    marsad.run("ingest", "--no-wait", str(second))
+    marsad.run("worker", "--processes", "1", "--batch")  # every queue
+    rows = query(marsad, "SELECT id, task_path, status, started_at, finished_at, return_value"
+                         " FROM django_tasks_database_dbtaskresult")
+    new = {_id(i): (p.rpartition(".")[2], s, start, end, v if isinstance(v, dict) else json.loads(v))
+           for i, p, s, start, end, v in rows if str(i) not in before}
+    analyses = [r for r in new.values() if r[0] == "analyse_item"]
+    assert len(new) == 4 and all(r[1] == "SUCCESSFUL" for r in new.values())
+    workers = {_id(t): w for t, (_, w, _, _) in _tasks(marsad).items()}
+    for _, _, started, finished, value in analyses:
+        match_id = _id(value["match_task"])
+        _, _, match_started, match_finished, _ = new[match_id]
+        assert started < match_started < match_finished <= finished, "matched inside the analysis task"
+    assert len({tuple(w) for t, w in workers.items() if t in new}) == 1, "all by the one worker, claimed once each"
+    assert query(marsad, "SELECT count(*) FROM workers_tasklease") == [(0,)], "every lease given back"
+    links = query(marsad, "SELECT count(*) FROM matching_copylink")
+    assert links == [(2,)], "each photo linked to its copy, once"
+    assert "OK" in marsad.run("log", "verify").stdout

@@ -334,3 +334,48 @@ def test_only_plain_or_blurred_sides_are_taken_for_a_background():
     boxes = dict(zip(ASPECTS, background_boxes(_on_blurred_background(phone, 568), 320, 568)))
     assert boxes[(9, 16)] is not None and (boxes[(9, 16)].left, boxes[(9, 16)].right) == (194, 374)
     assert boxes[(16, 9)] is None  # the frame's own shape
+
+
+def _hash_as_version_2_decoded(path):
+    """A photo's own hash as PDQ version .../2 made it: decoded at the draft scale keeping both
+    sides at least 1024 px."""
+    import numpy as np
+    import pdqhash
+    from PIL import Image, ImageOps
+
+    from marsad.core.fingerprints.base import pack_bits
+
+    with Image.open(path) as img:
+        img.draft("RGB", (1024, 1024))
+        rgb = np.asarray(ImageOps.exif_transpose(img).convert("RGB"))
+    return pack_bits(pdqhash.compute(np.ascontiguousarray(rgb))[0])
+
+
+def test_a_large_photo_is_hashed_from_a_copy_of_512_to_1023_px_a_side_whatever_its_format(testdata, tmp_path):
+    """A 12 MP photo is decoded at 1/4 (PDQ reduces it to 64 x 64: more pixels only cost time),
+    and its PNG copy, which has no draft mode, is reduced by the same factor: both hash alike."""
+    from PIL import Image
+
+    from marsad.core.fingerprints.pdq import load_rgb
+
+    photo = testdata / "pdq" / "images" / "exif-rotn" / "exif-rotn-1.jpg"  # 4032 x 3024
+    rgb = load_rgb(photo)
+    assert rgb.shape == (756, 1008, 3)
+    with Image.open(photo) as img:
+        img.convert("RGB").save(tmp_path / "copy.png")
+    assert load_rgb(tmp_path / "copy.png").shape == rgb.shape
+    assert distance(PDQ().compute(tmp_path / "copy.png")[0].hash, PDQ().compute(photo)[0].hash) <= 4
+    assert load_rgb(testdata / "pdq" / "images" / "misc" / "c.png").shape == (812, 1432, 3)  # under 1024: whole
+
+
+def test_photos_fingerprinted_by_version_2_still_match_their_copies_hashed_now(testdata):
+    """Version 3 decodes large photos at a smaller scale, so their own hashes move a few bits:
+    far under the match threshold of 31, so items fingerprinted before still match new copies
+    until `marsad index refingerprint` rehashes them. Pictures under 1024 px a side hash as before."""
+    images = testdata / "pdq" / "images"
+    assert PDQ.version.endswith("/3")
+    moved = {p.name: distance(_hash_as_version_2_decoded(p), PDQ().compute(p)[0].hash)
+             for p in sorted((images / "exif-rotn").iterdir()) + sorted((images / "dih").iterdir())}
+    assert all(moved[f"bridge-{n}" + name] == 0 for n, name in
+               ((1, "-original.jpg"), (2, "-rotate-90.jpg"), (5, "-flipx.jpg")))
+    assert max(moved.values()) <= 8 and sum(moved.values()) > 0, moved

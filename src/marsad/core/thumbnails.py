@@ -76,7 +76,10 @@ def video_pictures(path: str | os.PathLike[str], size: int, frames: int) -> tupl
                 raise ThumbnailFailed("no video stream")
             stream = container.streams.video[0]
             check(stream.codec_context.width or 0, stream.codec_context.height or 0, "a video frame")
-            stream.thread_type = "AUTO"
+            # Slice threads, not frame threads: after each of the 13 seeks, frame threading decodes
+            # a frame per thread ahead of the one asked for (the same pictures for 1/4 more CPU,
+            # measured on the vPDQ samples and 720p/1080p clips).
+            stream.thread_type = "SLICE"
             duration = (container.duration or 0) / 1_000_000
             with steps.step("decode poster"):
                 poster = _frame_at(container, stream, duration / 10)

@@ -88,9 +88,11 @@ class ThumbnailStep:
         try:
             if kind == "image":
                 rgb = _decoded_once(path)
-                if rgb is not None:
+                if rgb is not None and max(rgb.shape[:2]) >= size:
                     return StepOutput(files={"thumbnail": thumbnails.pixels_thumbnail(rgb, size)}, pixels=rgb)
-                return StepOutput(files={"thumbnail": thumbnails.image_thumbnail(path, size)})
+                # smaller than the thumbnail: decoded at the thumbnail's own scale (the hashes' decode
+                # is still handed on)
+                return StepOutput(files={"thumbnail": thumbnails.image_thumbnail(path, size)}, pixels=rgb)
             poster, sheet = thumbnails.video_pictures(path, size, conf.get("contact_sheet_frames"))
             return StepOutput(files={"poster": poster, "contact_sheet": sheet})
         except thumbnails.ThumbnailFailed as e:
@@ -181,7 +183,7 @@ def _record(sha256: str, outputs: dict[str, StepOutput], blobs: dict) -> dict[st
         if item.analysis != Item.Analysis.PENDING:  # another worker finished first
             return {"sha256": sha256, "analysis": item.analysis, "skipped": True}
         now = timezone.now()
-        errors = []
+        errors, queued = [], []
         for name, out in outputs.items():
             if out.error:
                 errors.append({"step": name, "reason": out.error})
@@ -218,14 +220,15 @@ def _record(sha256: str, outputs: dict[str, StepOutput], blobs: dict) -> dict[st
                 with steps.step("fingerprint rows"):
                     record_fingerprint(item, out.result["algorithm"], out.result["version"], out.fingerprint)
                 with steps.step("enqueue matching"):
-                    match_item.enqueue(sha256)
+                    queued.append(str(match_item.enqueue(sha256).id))
         facts = outputs["metadata"].result.get("facts", {}) if "metadata" in outputs else {}
         _apply_facts(item, facts)
         item.analysis = Item.Analysis.FAILED if errors else Item.Analysis.DONE
         item.analysis_errors = errors
         with steps.step("db writes"):
             item.save()
-    return {"sha256": sha256, "analysis": item.analysis, "errors": errors}
+    # the matching queued here, which the worker may run at once (`marsad.workers.inline`)
+    return {"sha256": sha256, "analysis": item.analysis, "errors": errors} | ({"match_task": queued[0]} if queued else {})
 
 
 def _event(*args: Any, **kwargs: Any) -> Any:

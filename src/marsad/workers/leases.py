@@ -152,6 +152,14 @@ def give_back(task_id, worker: str) -> None:
     TaskLease.objects.filter(task_id=task_id, worker=worker).delete()
 
 
+_current: Heartbeat | None = None
+
+
+def current() -> Heartbeat | None:
+    """The heartbeat of this process's worker, while it runs (None outside a worker)."""
+    return _current
+
+
 class Heartbeat:
     """A thread that renews the running task's lease, records that the worker is alive,
     and reaps other workers' expired leases, every `beat_seconds`."""
@@ -159,10 +167,13 @@ class Heartbeat:
     def __init__(self, worker: str, queues: list[str], lease_s: float) -> None:
         self.worker, self.queues, self.lease_s = worker, queues, lease_s
         self.task_id = None  # set by the worker while it runs a task
+        self.inline_task_id = None  # a task it queued and runs within that one (`inline`)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="marsad-heartbeat", daemon=True)
 
     def start(self) -> Heartbeat:
+        global _current
+        _current = self
         now = db_now()
         WorkerBeat.objects.update_or_create(worker=self.worker, defaults={
             "host": self.worker.rpartition(":")[0], "queues": ",".join(self.queues)[:200],
@@ -171,14 +182,20 @@ class Heartbeat:
         return self
 
     def stop(self) -> None:
+        global _current
         self._stop.set()
         self._thread.join(timeout=10)
         WorkerBeat.objects.filter(worker=self.worker).delete()
+        if _current is self:
+            _current = None
 
     def beat(self) -> None:
         task_id = self.task_id
-        if task_id is not None and not renew(task_id, self.worker, self.lease_s):
-            logger.warning("task %s: lease lost (this worker stalled); another worker may run it", task_id)
+        for held in (task_id, self.inline_task_id):
+            # a task that ended meanwhile gave its lease back: only a task still held has lost it
+            if held is not None and not renew(held, self.worker, self.lease_s) and held in (
+                    self.task_id, self.inline_task_id):
+                logger.warning("task %s: lease lost (this worker stalled); another worker may run it", held)
         WorkerBeat.objects.filter(worker=self.worker).update(beat=db_now(), task_id=task_id)
         reap()
 
