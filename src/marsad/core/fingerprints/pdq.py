@@ -18,6 +18,7 @@ from marsad.core.pixels import TooManyPixels, open_image
 
 from .base import FingerprintFailed, FrameHash, pack_bits
 from .borders import Crop, bars_box, content_box
+from .keypoints import describe
 from .regions import ASPECTS, aspect_name, background_boxes, hash_of, indexed, mirrored, reduced, turned
 
 # Decoding huge images only to shrink them to 512 px wastes time: draft mode lets
@@ -92,7 +93,8 @@ def _ours(version: str) -> int:
 
 class PDQ:
     name = "pdq"
-    version = "pdqhash-" + getattr(pdqhash, "__version__", "0.2") + "/2"  # /2: centres at common shapes
+    # /2: centres at common shapes; /3: keypoints (crops and reframes), the hashes unchanged
+    version = "pdqhash-" + getattr(pdqhash, "__version__", "0.2") + "/3"
 
     def applies(self, kind: str) -> bool:
         return kind == "image"
@@ -136,4 +138,6 @@ class PDQ:
                 if box != whole:  # a letterboxed or pillarboxed copy: search with the picture inside
                     picture = inside(box)
                     variants += [hash_of(picture), mirrored(picture)]
-        return [FrameHash(own.hash, own.quality, 0.0, tuple(variants), tuple(extras))]
+        with steps.step("keypoints"):
+            keypoints = describe(small).pack()  # from the reduced copy: a crop meets it at one scale
+        return [FrameHash(own.hash, own.quality, 0.0, tuple(variants), tuple(extras), keypoints)]
