@@ -169,3 +169,22 @@ def test_cropped_and_reframed_videos_are_linked_with_the_part_they_show(tmp_path
     centre, vertical = pairs[frozenset((original, copies[0]))], pairs[frozenset((original, copies[1]))]
     assert re.search(r"this copy is the centre (3[3-9]|40)% of item .* matching keypoints, scale 1\.[5-7]", centre), centre
     assert re.search(r"this copy is a 3[0-4]% wide strip, full height \(from 1[0-4]% to 4[2-6]% across\)", vertical), vertical
+
+
+def test_a_copy_keeps_its_link_to_the_earliest_held_item_beyond_its_closest_copies(tmp_path, monkeypatch):
+    """Sibling crops hash closer to a new crop than the original it was cut from (found by
+    keypoints, far in PDQ bits); the original, held first, must still get a direct link."""
+    from marsad.core.matching.copies import Link
+    from marsad.custody import log
+    from marsad.matching.service import MAX_DIRECT_LINKS, _record_link, links_to_record
+
+    original, *siblings = [_item(n) for n in range(MAX_DIRECT_LINKS + 3)]
+    with transaction.atomic():  # one cluster already: every sibling linked to the first
+        log.lock_head()
+        for other in [original, *siblings[1:]]:
+            _record_link(siblings[0], Link(other.pk, 5, 1.0, 1.0, "copy"))
+    links = [Link(item.pk, 10 + n, 1.0, 1.0, "close sibling") for n, item in enumerate(siblings)]
+    links.append(Link(original.pk, 100, 1.0, 1.0, "this copy is the centre 64% of the original"))
+    chosen = links_to_record(links)
+    assert chosen[:MAX_DIRECT_LINKS] == links[:MAX_DIRECT_LINKS]
+    assert [link.item for link in chosen[MAX_DIRECT_LINKS:]] == [original.pk]  # and nothing more

@@ -458,12 +458,20 @@ def _record_link(item: Item, link: Link) -> int:
 
 
 def links_to_record(links: list[Link]) -> list[Link]:
-    """The closest MAX_DIRECT_LINKS links, plus one to every other cluster matched.
+    """The closest MAX_DIRECT_LINKS links, the one to the earliest held item matched, and
+    one to every other cluster matched.
 
     A video reposted by a thousand channels must not cost half a million links:
     a cluster is what links connect, so a new copy needs links to its closest
-    copies and to each cluster it joins together, not to every member."""
+    copies and to each cluster it joins together, not to every member. The earliest
+    held item (ingested first) is kept even when farther: a crop found only by its
+    keypoints is otherwise crowded out by its sibling crops, which hash closer to it,
+    and the reviewer loses the link that says which part of the original it shows."""
     chosen = links[:MAX_DIRECT_LINKS]
+    if len(links) > len(chosen):
+        first = min(links, key=lambda link: link.item)
+        if first not in chosen:
+            chosen.append(first)
     connected = cluster_ids({link.item for link in chosen}) if len(links) > len(chosen) else set()
     for link in links[MAX_DIRECT_LINKS:]:
         if link.item not in connected:
