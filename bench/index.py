@@ -7,8 +7,16 @@ queries and one batch), faiss IndexBinaryFlat, and python-threatexchange's
 PDQIndex (faiss multi-hash), all on the same data in the same run: build time,
 index memory, queries per second at radius 31, recall of the planted codes.
 
+With --keypoints, the index as photos fill it since issue 20: per photo its 6 hashes (own,
+reduced whole, centres at 95% and 90%, middle band, small copy) and 18 ORB keypoint descriptors,
+N rows in all; beside it, the index the same photos made before (6 rows each). The descriptors
+are real ORB descriptors of scikit-image's and PDQ's sample photos (random crops and scales),
+each XORed with random bits (a quarter of them) so that rows are distinct but keep ORB's bit
+statistics. Memory per photo, build time, PDQ queries at radius 31, and one photo's keypoint
+search (its 300 descriptors at radius 32, with 1 planted near a stored one per query).
+
     pip install faiss-cpu threatexchange   # baselines only; Marsad does not need them
-    python bench/index.py [--n 1000000]
+    python bench/index.py [--n 1000000] [--keypoints]
 """
 
 from __future__ import annotations
@@ -101,11 +109,119 @@ def bench_pdq_index(codes, queries, targets) -> dict | None:
             "recall": recall(found, targets[: len(sample)])}
 
 
+def orb_pool() -> np.ndarray:
+    """Real ORB descriptors (as Marsad keeps them) of sample photos at random crops and scales."""
+    import skimage
+    from PIL import Image
+
+    from marsad.core.fingerprints.keypoints import describe
+    from marsad.core.fingerprints.regions import reduced
+
+    rng = np.random.default_rng(2)
+    paths = sorted((Path(skimage.__file__).parent / "data").glob("*.png"))
+    paths += sorted((ROOT.parent / "shared" / "testdata" / "pdq" / "images").rglob("*.jpg"))
+    out = []
+    for path in paths:
+        rgb = np.asarray(Image.open(path).convert("RGB"))
+        h, w = rgb.shape[:2]
+        for _ in range(6):
+            keep = rng.uniform(0.5, 1.0)
+            top, left = int(rng.uniform(0, 1 - keep) * h), int(rng.uniform(0, 1 - keep) * w)
+            out.append(describe(reduced(rgb[top : top + int(keep * h), left : left + int(keep * w)])).descriptors)
+    return np.unique(np.concatenate(out), axis=0)
+
+
+def orb_like(pool: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """n descriptors: pool rows XORed with random bits (each set with probability 1/4)."""
+    out = np.empty((n, 32), np.uint8)
+    for start in range(0, n, 1 << 20):
+        m = min(1 << 20, n - start)
+        noise = np.packbits(rng.random((m, 256)) < 0.25, axis=1)
+        out[start : start + m] = pool[rng.integers(0, len(pool), m)] ^ noise
+    return out
+
+
+def bench_keypoints(n: int, queries: int) -> dict:
+    """The index as photos fill it now (6 hashes + 18 keypoints each) against before (6 hashes)."""
+    from marsad.core.fingerprints.keypoints import INDEXED, SEARCHED
+    from marsad.core.matching.geometry import CANDIDATE_RADIUS as KEYPOINT_RADIUS
+
+    rng = np.random.default_rng(4)
+    pool = orb_pool()
+    per_photo = 6 + INDEXED
+    photos = n // per_photo
+    codes = np.empty((photos * per_photo, 32), np.uint8)
+    hashes = rng.integers(0, 256, (photos, 6, 32), dtype=np.uint8)
+    codes.reshape(photos, per_photo, 32)[:, :6] = hashes
+    codes.reshape(photos, per_photo, 32)[:, 6:] = orb_like(pool, photos * INDEXED, rng).reshape(photos, INDEXED, 32)
+    out = {"photos": photos, "pool_descriptors": len(pool)}
+    for name, rows in (("before: 6 hashes a photo", hashes.reshape(-1, 32)), (f"now: 6 hashes + {INDEXED} keypoints a photo", codes)):
+        t0 = time.perf_counter()
+        index = HammingIndex(rows)
+        build = time.perf_counter() - t0
+        pdq_q, targets = [], rng.integers(0, photos, queries)
+        for k, t in enumerate(targets):  # planted near a photo's own hash, 0-31 bits away
+            q = hashes[t, 0].copy()
+            for b in rng.choice(256, k % 32, replace=False):
+                q[b // 8] ^= 1 << (b % 8)
+            pdq_q.append(q.tobytes())
+        t0 = time.perf_counter()
+        found = index.search_many(pdq_q, RADIUS)
+        pdq_s = time.perf_counter() - t0
+        rowpos = {int(t): (int(t) * (per_photo if "now" in name else 6)) for t in targets}
+        ok = sum(rowpos[int(t)] in {m.position for m in f} for f, t in zip(found, targets)) / len(targets)
+        row = {"rows": len(index), "build_s": round(build, 1), "memory_mib": round(index.nbytes / 2**20, 1),
+               "bytes_per_photo": round(index.nbytes / photos), "chunks": index.widths,
+               "pdq_batch_qps": round(len(pdq_q) / pdq_s), "pdq_recall": ok}
+        if "now" in name:  # one photo's keypoint search: SEARCHED descriptors, one planted 0-32 bits from a stored one
+            times, hits, planted_ok = [], [], 0
+            for trial in range(5):
+                probe = orb_like(pool, SEARCHED, rng)
+                target = int(rng.integers(0, photos)) * per_photo + 6 + int(rng.integers(0, INDEXED))
+                near = codes[target].copy()
+                for b in rng.choice(256, int(rng.integers(0, KEYPOINT_RADIUS + 1)), replace=False):
+                    near[b // 8] ^= 1 << (b % 8)
+                probe[0] = near
+                t0 = time.perf_counter()
+                res = index.search_many([bytes(p) for p in probe], KEYPOINT_RADIUS)
+                times.append(time.perf_counter() - t0)
+                hits.append(sum(len(r) for r in res))
+                planted_ok += target in {m.position for m in res[0]}
+            row |= {"keypoint_search_s_per_photo": round(float(np.median(times)), 3),
+                    "keypoint_hits_per_photo": int(np.median(hits)), "keypoint_planted_recall": planted_ok / 5}
+        out[name] = row
+        del index
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--keypoints", action="store_true", help="Photos' rows since issue 20 (see above).")
     args = parser.parse_args()
+    if args.keypoints:
+        result = bench_keypoints(args.n, args.queries)
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=f"{args.n:,} index rows as photos fill them ({result['photos']:,} photos now); "
+                            f"ORB-like rows from {result['pool_descriptors']:,} real descriptors")
+        for col in ("layout", "rows", "build s", "memory MiB", "bytes / photo", "PDQ q/s (batch)", "PDQ recall",
+                    "keypoint search s / photo", "hits / photo", "planted recall"):
+            table.add_column(col)
+        for name, r in result.items():
+            if isinstance(r, dict):
+                table.add_row(name, f"{r['rows']:,}", str(r["build_s"]), str(r["memory_mib"]), str(r["bytes_per_photo"]),
+                              str(r["pdq_batch_qps"]), f"{r['pdq_recall']:.3f}", str(r.get("keypoint_search_s_per_photo", "")),
+                              str(r.get("keypoint_hits_per_photo", "")), str(r.get("keypoint_planted_recall", "")))
+        Console().print(table)
+        out = ROOT / "bench" / "results" / "index_keypoints.json"
+        results = json.loads(out.read_text()) if out.exists() else {}
+        results[str(args.n)] = result
+        out.write_text(json.dumps(results, indent=1) + "\n")
+        print(f"wrote {out}")
+        return
     codes, queries, targets = planted(args.n, args.queries)
     rows = {"marsad HammingIndex": bench_marsad(codes, queries, targets),
             "faiss IndexBinaryFlat": bench_faiss_flat(codes, queries, targets),

@@ -2,6 +2,7 @@
 
 import json
 import os
+from dataclasses import replace
 
 import pytest
 from django.db import transaction
@@ -26,8 +27,8 @@ def _as_an_older_release_left_them():
             frames, version = old_video.compute(store().path(fp.item.sha256)), "3"
             frames = [f.__class__(f.hash, f.quality, f.seconds, f.variants[:2] + f.variants[2 + len(ASPECTS):], f.extras)
                       for f in frames]
-        else:
-            frames, version = frames_of(fp), fp.version.partition("/")[0]
+        else:  # no keypoints before /3
+            frames, version = [replace(f, keypoints=b"") for f in frames_of(fp)], fp.version.partition("/")[0]
         with transaction.atomic():
             log.lock_head()
             record_fingerprint(fp.item, fp.algorithm, version, frames, replaces=fp)
@@ -42,7 +43,7 @@ def test_an_upgrade_fingerprints_again_what_an_older_version_made_and_keeps_the_
     from marsad.custody.verify import verify_log
     from marsad.evidence.ingest import store
     from marsad.matching.models import Fingerprint
-    from marsad.matching.service import frames_of, index_files, refingerprint
+    from marsad.matching.service import frames_of, index_files, index_rows, refingerprint
 
     _as_an_older_release_left_them()
     before = {fp.item.sha256: fp for fp in Fingerprint.objects.select_related("item")}
@@ -69,10 +70,12 @@ def test_an_upgrade_fingerprints_again_what_an_older_version_made_and_keeps_the_
         assert not Fingerprint.every.filter(item=fp.item, superseded=True, indexed=True).exists()
     for sha in videos:  # short clips are now sampled more often than once a second
         assert len(frames_of(current[sha])) >= 2 * len(frames_of(before[sha])), sha
-    # The index holds the current fingerprints' hashes only.
-    index, _ = index_files().load()
-    expected = sum(len(f.extras) + 1 for fp in current.values() for f in frames_of(fp))
+    # The index holds the current fingerprints' hashes (and the photos' indexed keypoints) only.
+    index, owners = index_files().load()
+    expected = sum(len(index_rows(frames_of(fp), fp.item_id)[0]) for fp in current.values())
     assert len(index.rows) == expected
+    photos = {fp.item_id for sha, fp in current.items() if fp.algorithm == "pdq" and sha != damaged}
+    assert photos and photos <= {int(i) for i, code in owners if code < 0}  # the new photos' keypoints
     # Each new fingerprint's event names the one it replaces; the log still accounts for every row.
     from marsad.custody.models import LogEntry
 
@@ -91,7 +94,7 @@ def test_a_refingerprint_cut_short_is_finished_by_the_next_run(ingested, monkeyp
     the next run finds nothing left to fingerprint, yet rebuilds and matches what is pending."""
     from marsad.matching import service
     from marsad.matching.models import Fingerprint
-    from marsad.matching.service import frames_of, index_files, refingerprint
+    from marsad.matching.service import frames_of, index_files, index_rows, refingerprint
 
     _as_an_older_release_left_them()
     count = Fingerprint.objects.count()
@@ -111,4 +114,4 @@ def test_a_refingerprint_cut_short_is_finished_by_the_next_run(ingested, monkeyp
     current = list(Fingerprint.objects.all())
     assert all(fp.indexed for fp in current)
     index, _ = index_files().load()
-    assert len(index.rows) == sum(len(f.extras) + 1 for fp in current for f in frames_of(fp))
+    assert len(index.rows) == sum(len(index_rows(frames_of(fp), fp.item_id)[0]) for fp in current)

@@ -77,3 +77,19 @@ def test_part_names_follow_the_fingerprint_version():
     assert [video_part_name(k) for k in range(4)] == list(VIDEO_PARTS)
     # Before version 3 a frame's reduced whole came first among its indexed hashes.
     assert [video_part_name(k, "2") for k in range(5)] == ["", *VIDEO_PARTS]
+
+
+def test_a_crop_found_by_keypoints_says_which_part_and_a_video_still_needs_its_share_of_frames():
+    shape = "this copy is the centre 36% of item 9f3c… (41 matching keypoints, scale 1.67)"
+    link, = decide([], 1, {7: 1}, video=False, shapes={7: (shape, 140)})
+    assert link.reason == f"{shape}; PDQ hashes 140 bits apart, too far to match alone" and link.distance == 140
+    # A video: frames that line up count as matching frames, but one of ten is not a copy.
+    lined = [FrameMatch(0, 7, 0, 120, variant="keypoints that line up (a crop or reframe)", lined_up=True)]
+    assert decide(lined, 10, {7: 10}, video=True, shapes={7: (shape, 120)}) == []
+    lined += [FrameMatch(q, 7, q, 110 + q, variant="keypoints that line up (a crop or reframe)", lined_up=True)
+              for q in range(1, 6)]
+    link, = decide(lined, 10, {7: 10}, video=True, shapes={7: (shape, 110)})
+    assert link.reason == ("6 of 10 frames match 6 of 10 (by keypoints; the closest hashes 111 bits apart), found by "
+                           f"searching with keypoints that line up (a crop or reframe); {shape}")
+    # A distance beyond PDQ's threshold is dropped unless the frames lined up.
+    assert decide([FrameMatch(0, 7, 0, 120)], 1, {7: 1}, video=False) == []

@@ -23,6 +23,8 @@ class Fingerprint(models.Model):
     seconds = models.BinaryField(help_text="float32 timestamp per frame.")
     variants = models.BinaryField(default=b"", help_text="Mirrored/rotated hashes, searched with, not indexed.")
     extras = models.BinaryField(default=b"", help_text="Crop and band hashes, indexed beside each frame's hash.")
+    keypoints = models.BinaryField(default=b"", help_text="Per frame: 4-byte length, then its packed keypoints "
+                                   "(descriptors and positions; the first few indexed).")
     indexed = models.BooleanField(default=False)
     indexed_seq = models.BigIntegerField(null=True, db_index=True,
                                          help_text="Order of indexing: each host's index catches up by it.")

@@ -9,6 +9,7 @@ indexed, in the order the database numbered it (`Fingerprint.indexed_seq`).
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,9 +21,11 @@ from django.utils import timezone
 
 from marsad.core import steps
 from marsad.core.custody.leaves import digest
-from marsad.core.fingerprints.base import MATCH_DISTANCE, FrameHash
+from marsad.core.fingerprints.base import MATCH_DISTANCE, FrameHash, distance
+from marsad.core.fingerprints.keypoints import Keypoints
 from marsad.core.fingerprints.pdq import image_part_name, image_variant_name
 from marsad.core.fingerprints.video import video_part_name, video_variant_name
+from marsad.core.matching import geometry
 from marsad.core.matching.copies import FrameMatch, Link, Moments, decide, frame_moments, good_frames
 from marsad.core.matching.index import as_rows
 from marsad.core.matching.persist import IndexFiles
@@ -32,6 +35,13 @@ from marsad.evidence.models import Item
 from .models import CopyLink, Fingerprint
 
 MAX_DIRECT_LINKS = 8  # links a new copy gets to its closest copies (plus one per other cluster)
+# Index rows of keypoints are owned by (item, KEYPOINT_ROW - (frame * MAX_KEYPOINTS + k)): a negative
+# "frame", so a hash search never takes a keypoint for a frame, nor a keypoint search a hash.
+KEYPOINT_ROW, MAX_KEYPOINTS = -1, 1024
+# Indexed keypoints of an item a query frame must meet for the two to be compared in full: one
+# (a copy cut to its centre 60% keeps few of the original's 18), those meeting most first (then
+# the closest), until MAX_TRIED did not line up (which bounds the work in a large collection).
+CANDIDATE_HITS, MAX_TRIED = 1, 24
 
 
 def index_files() -> IndexFiles:
@@ -60,6 +70,7 @@ def record_fingerprint(item: Item, algorithm: str, version: str, frames: list[Fr
         seconds=np.array([f.seconds for f in frames], np.float32).tobytes(),
         variants=b"".join(b"".join(f.variants) for f in frames),
         extras=b"".join(b"".join(f.extras) for f in frames),
+        keypoints=pack_keypoints(frames) if any(f.keypoints for f in frames) else b"",
         created=timezone.now(), log_index=entry.index,
     )
 
@@ -68,11 +79,26 @@ def frames_of(fp: Fingerprint) -> list[FrameHash]:
     hashes, qualities = bytes(fp.hashes), bytes(fp.qualities)
     seconds = np.frombuffer(bytes(fp.seconds), np.float32)
     n = len(qualities)
+    keypoints = unpack_keypoints(bytes(fp.keypoints or b""), n)
     return [
         FrameHash(hashes[i * 32 : (i + 1) * 32], qualities[i], float(seconds[i]),
-                  _split(bytes(fp.variants), n, i), _split(bytes(fp.extras), n, i))
+                  _split(bytes(fp.variants), n, i), _split(bytes(fp.extras), n, i), keypoints[i])
         for i in range(n)
     ]
+
+
+def pack_keypoints(frames: list[FrameHash]) -> bytes:
+    """Each frame's packed keypoints after its length (4 bytes, little-endian)."""
+    return b"".join(len(f.keypoints).to_bytes(4, "little") + f.keypoints for f in frames)
+
+
+def unpack_keypoints(packed: bytes, frames: int) -> list[bytes]:
+    out, at = [], 0
+    while at + 4 <= len(packed) and len(out) < frames:
+        size = int.from_bytes(packed[at : at + 4], "little")
+        out.append(packed[at + 4 : at + 4 + size])
+        at += 4 + size
+    return out + [b""] * (frames - len(out))
 
 
 def _split(packed: bytes, frames: int, i: int) -> tuple[bytes, ...]:
@@ -134,12 +160,76 @@ def search(query: Query, radius: int = MATCH_DISTANCE, exclude: int | None = Non
     for (i, variant, _), hits in zip(probes, index.search_many([p for _, _, p in probes], radius)):
         for m in hits:  # one vectorised pass for all of a video's frames and their variants
             item_id, frame_no = (int(v) for v in owners[m.position])
-            if item_id != exclude:
+            if item_id != exclude and frame_no >= 0:
                 name = "" if variant == 0 else (video_variant_name if query.video else image_variant_name)(
                     variant - 1, query.version)
                 matches.append(FrameMatch(i, item_id, frame_no, m.distance, variant=name))
                 rows.append(bytes(index.rows[m.position]))
     return matches, rows, len(good)
+
+
+def keypoint_candidates(query: Query, exclude: int | None = None) -> dict[tuple[int, int, int], tuple[int, int]]:
+    """(query frame, item, their frame) whose indexed keypoints the query frame's keypoints
+    meet: how many of them, and the closest's distance negated (a sort key; call after
+    `search`, which caught the index up)."""
+    probes = []
+    for i in good_frames([f.quality for f in query.frames]):
+        kp = Keypoints.unpack(query.frames[i].keypoints)
+        if kp is not None:
+            probes += [(i, bytes(d)) for d in kp.descriptors]
+    if not probes:
+        return {}
+    index, owners = index_files().load()
+    met: dict[tuple[int, int, int], set[int]] = {}
+    closest: dict[tuple[int, int, int], int] = {}
+    for (i, _), hits in zip(probes, index.search_many([d for _, d in probes], geometry.CANDIDATE_RADIUS)):
+        for m in hits:
+            item_id, code = (int(v) for v in owners[m.position])
+            if code < 0 and item_id != exclude:
+                frame, k = divmod(KEYPOINT_ROW - code, MAX_KEYPOINTS)
+                met.setdefault((i, item_id, frame), set()).add(k)
+                closest[i, item_id, frame] = min(closest.get((i, item_id, frame), 256), m.distance)
+    return {key: (len(ks), -closest[key]) for key, ks in met.items()}
+
+
+FRAMES_TRIED = 2  # of another video's frames met by one query frame, the most met tried in full
+KEYPOINT_VARIANT = "keypoints that line up (a crop or reframe)"
+
+
+def confirm_shapes(query: Query, candidates: dict[tuple[int, int, int], tuple[int, int]], frames: dict[int, list[FrameHash]],
+                   names: dict[int, str]) -> tuple[dict[int, tuple[str, int]], list[FrameMatch]]:
+    """Each candidate met by CANDIDATE_HITS keypoints or more is compared in full: whether all
+    the keypoints of both frames line up under one transform (`geometry.confirm`). By item, the
+    part each shows of the other in words (from the frames that line up best) and the distance
+    of their own hashes; and, for videos, each pair of frames that lines up, as a frame match."""
+    best: dict[int, tuple[int, str, int]] = {}
+    found: list[FrameMatch] = []
+    tried: Counter[tuple[int, int]] = Counter()
+    per_frame: Counter[int] = Counter()
+    unpacked: dict[tuple[int, int], Keypoints | None] = {}
+
+    def keypoints_of(item_id: int, frame: int, of: list[FrameHash]) -> Keypoints | None:
+        if (item_id, frame) not in unpacked:
+            unpacked[item_id, frame] = Keypoints.unpack(of[frame].keypoints)
+        return unpacked[item_id, frame]
+
+    for (q, item_id, frame), hits in sorted(candidates.items(), key=lambda kv: kv[1], reverse=True):
+        theirs = frames.get(item_id, [])
+        if hits[0] < CANDIDATE_HITS or frame >= len(theirs) or tried[q, item_id] >= FRAMES_TRIED:
+            continue
+        if (not query.video and item_id in best) or per_frame[q] >= MAX_TRIED:
+            continue
+        tried[q, item_id] += 1
+        mine, other = keypoints_of(-1, q, query.frames), keypoints_of(item_id, frame, theirs)
+        shape = geometry.confirm(mine, other) if mine is not None and other is not None else None
+        if shape is None:
+            per_frame[q] += 1  # only failures count: copies of a picture often crowd its original
+            continue
+        apart = distance(query.frames[q].hash, theirs[frame].hash)
+        found.append(FrameMatch(q, item_id, frame, apart, variant=KEYPOINT_VARIANT, lined_up=True))
+        if shape.inliers > best.get(item_id, (0, "", 0))[0]:
+            best[item_id] = (shape.inliers, geometry.describe(shape, names.get(item_id, f"item {item_id}")), apart)
+    return {item_id: (text, apart) for item_id, (_, text, apart) in best.items()}, found
 
 
 def _name_parts(matches: list[FrameMatch], rows: list[bytes], fingerprints: dict[int, Fingerprint],
@@ -156,15 +246,22 @@ def _name_parts(matches: list[FrameMatch], rows: list[bytes], fingerprints: dict
 
 def find_copies(query: Query, exclude: int | None = None, caught_up: bool = False) -> list[Link]:
     matches, rows, good = search(query, exclude=exclude, caught_up=caught_up)
-    fingerprints = {fp.item_id: fp for fp in Fingerprint.objects.filter(item_id__in={m.item for m in matches})}
+    candidates = {key: n for key, n in keypoint_candidates(query, exclude).items() if n[0] >= CANDIDATE_HITS}
+    wanted = {m.item for m in matches} | {item_id for _, item_id, _ in candidates}
+    fingerprints = {fp.item_id: fp for fp in Fingerprint.objects.filter(item_id__in=wanted).select_related("item")}
     frames = {item_id: frames_of(fp) for item_id, fp in fingerprints.items()}
     _name_parts(matches, rows, fingerprints, frames)
+    names = {item_id: f"item {fp.item.sha256[:4]}…" for item_id, fp in fingerprints.items()}
+    shapes, lined_up = confirm_shapes(query, candidates, frames, names)
+    if query.video:  # frames that line up count as matching frames; the video rules then decide
+        matches += lined_up
+        shapes = {item_id: shape for item_id, shape in shapes.items() if item_id in {m.item for m in matches}}
     counts = {item_id: len(good_frames([f.quality for f in theirs])) for item_id, theirs in frames.items()}
     timing = None
     if query.video:
         timing = Moments(frame_moments(query.frames),
                          {item_id: frame_moments(theirs) for item_id, theirs in frames.items()})
-    return decide(matches, good, counts, query.video, timing)
+    return decide(matches, good, counts, query.video, timing, shapes)
 
 
 def match_or_record_crash(sha256: str) -> dict[str, Any]:
@@ -250,8 +347,12 @@ def match_item(sha256: str) -> dict[str, Any]:
 
 def index_rows(frames: list[FrameHash], item_id: int) -> tuple[list[bytes], list[tuple[int, int]]]:
     """What an item puts in the index: each frame's hash and its indexed crops, owned by
-    (item, frame number)."""
+    (item, frame number); then its indexed keypoints (see KEYPOINT_ROW)."""
     rows = [(h, i) for i, f in enumerate(frames) for h in (f.hash, *f.extras)]
+    for i, f in enumerate(frames):
+        kp = Keypoints.unpack(f.keypoints)
+        if kp is not None:
+            rows += [(d, KEYPOINT_ROW - (i * MAX_KEYPOINTS + k)) for k, d in enumerate(kp.indexed_rows())]
     return [h for h, _ in rows], [(item_id, i) for _, i in rows]
 
 
@@ -357,12 +458,20 @@ def _record_link(item: Item, link: Link) -> int:
 
 
 def links_to_record(links: list[Link]) -> list[Link]:
-    """The closest MAX_DIRECT_LINKS links, plus one to every other cluster matched.
+    """The closest MAX_DIRECT_LINKS links, the one to the earliest held item matched, and
+    one to every other cluster matched.
 
     A video reposted by a thousand channels must not cost half a million links:
     a cluster is what links connect, so a new copy needs links to its closest
-    copies and to each cluster it joins together, not to every member."""
+    copies and to each cluster it joins together, not to every member. The earliest
+    held item (ingested first) is kept even when farther: a crop found only by its
+    keypoints is otherwise crowded out by its sibling crops, which hash closer to it,
+    and the reviewer loses the link that says which part of the original it shows."""
     chosen = links[:MAX_DIRECT_LINKS]
+    if len(links) > len(chosen):
+        first = min(links, key=lambda link: link.item)
+        if first not in chosen:
+            chosen.append(first)
     connected = cluster_ids({link.item for link in chosen}) if len(links) > len(chosen) else set()
     for link in links[MAX_DIRECT_LINKS:]:
         if link.item not in connected:

@@ -27,6 +27,7 @@ class FrameHash:
     seconds: float = 0.0
     variants: tuple[bytes, ...] = ()  # rotated/mirrored/unboxed hashes: searched with, never indexed
     extras: tuple[bytes, ...] = ()  # cropped and middle-band hashes: indexed beside `hash`
+    keypoints: bytes = b""  # packed `keypoints.Keypoints` (a photo's): some indexed, all kept to confirm
 
 
 @runtime_checkable

@@ -1,8 +1,9 @@
 """PDQ image fingerprints (Meta's open standard) via `pdqhash`.
 
 EXIF orientation is applied first, so a photo and its correctly displayed copy
-hash alike. The picture's own hash is PDQ's, from the full picture; the hashes
-kept beside it and searched with (see `regions`) come from a reduced copy.
+hash alike. The picture's own hash is PDQ's, from the picture decoded at a short side
+of at least 512 px (`_DRAFT_SIZE`); the hashes kept beside it and searched with (see
+`regions`) and its keypoints (see `keypoints`) come from a reduced copy.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from marsad.core.pixels import TooManyPixels, open_image
 
 from .base import FingerprintFailed, FrameHash, pack_bits
 from .borders import Crop, bars_box, content_box
+from .keypoints import describe
 from .regions import ASPECTS, aspect_name, background_boxes, hash_of, indexed, mirrored, reduced, turned
 
 # PDQ reduces every picture to 64 x 64, and every other hash here is made from a copy of at
@@ -106,7 +108,8 @@ def _ours(version: str) -> int:
 
 class PDQ:
     name = "pdq"
-    # /2: centres at common shapes; /3: decoded at a 512 px short side (`_DRAFT_SIZE`), not 1024
+    # /2: centres at common shapes; /3: decoded at a 512 px short side (`_DRAFT_SIZE`), not 1024,
+    # and ORB keypoints kept for cropped and reframed copies
     version = "pdqhash-" + getattr(pdqhash, "__version__", "0.2") + "/3"
 
     def applies(self, kind: str) -> bool:
@@ -151,4 +154,6 @@ class PDQ:
                 if box != whole:  # a letterboxed or pillarboxed copy: search with the picture inside
                     picture = inside(box)
                     variants += [hash_of(picture), mirrored(picture)]
-        return [FrameHash(own.hash, own.quality, 0.0, tuple(variants), tuple(extras))]
+        with steps.step("keypoints"):
+            keypoints = describe(small).pack()  # from the reduced copy: a crop meets it at one scale
+        return [FrameHash(own.hash, own.quality, 0.0, tuple(variants), tuple(extras), keypoints)]

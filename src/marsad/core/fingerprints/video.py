@@ -22,6 +22,7 @@ from marsad.core.pixels import TooManyPixels, check
 
 from .base import FingerprintFailed, FrameHash, distance, pack_bits
 from .borders import Crop, bars_box, content_box
+from .keypoints import FRAME_INDEXED, FRAME_SEARCHED, describe
 from .regions import ASPECTS, SMALL_SIDE, aspect_name, background_boxes, hash_of, middle_band, mirrored, parts, reduced
 
 SCENE_SIZE = 16  # side of the grey thumbnail used to spot scene changes
@@ -112,10 +113,12 @@ def video_variant_name(index: int, version: str = "") -> str:
 
 class VideoPDQ:
     name = "vpdq"
-    version = "4"  # 4: centres at common shapes searched with; short videos sampled more often
+    # 4: centres at common shapes searched with; short videos sampled more often; 5: keypoints
+    version = "5"
 
     def __init__(self, interval: float | None = None, trim_borders: bool = True, drop_similar: bool = True,
-                 with_variants: bool = True) -> None:
+                 with_variants: bool = True, with_keypoints: bool = True) -> None:
+        self.with_keypoints = with_keypoints
         self.interval = interval  # None: by the video's length (see SHORT_CLIPS)
         self.trim_borders = trim_borders
         self.drop_similar = drop_similar
@@ -287,7 +290,11 @@ class VideoPDQ:
                     continue  # before the variants are made: a still shot costs one hash a sample
                 with steps.step("variants"):
                     variants, extras = self._variants(cut, pixels, crop, wide, whole, own) if self.with_variants else ((), ())
-                hashes.append(FrameHash(own, int(quality), round(seconds, 3), variants, extras))
+                keypoints = b""
+                if self.with_keypoints:
+                    with steps.step("keypoints"):  # of the picture inside the borders: crops of it meet there
+                        keypoints = describe(pixels, FRAME_INDEXED, FRAME_SEARCHED).pack()
+                hashes.append(FrameHash(own, int(quality), round(seconds, 3), variants, extras, keypoints))
         if not hashes:
             raise FingerprintFailed("no decodable frame")
         return hashes

@@ -28,6 +28,7 @@ class FrameMatch:
     distance: int
     variant: str = ""  # the query's variant it was found by ("its mirror image", ...); "" for the query itself
     part: str = ""  # the other item's indexed part it matched ("centre at 90%", ...); "" for its own hash
+    lined_up: bool = False  # found by keypoints that line up (see `geometry`), whatever the hashes' distance
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Candidate:
     their_frames: set[int] = field(default_factory=set)
     pairs: set[tuple[int, int]] = field(default_factory=set)  # (query frame, their frame) that match
     distance: int = 256
+    hashed: int = 256  # closest of the matches found by hashes (not by keypoints)
     direct: bool = False  # some match needed no variant and hit the other's own hash
     via: set[str] = field(default_factory=set)  # the variants matches were found by
     parts: set[str] = field(default_factory=set)  # the other's indexed parts they hit
@@ -96,14 +98,18 @@ def aligned(pairs: set[tuple[int, int]], query: dict[int, float], theirs: dict[i
 
 
 def decide(matches: list[FrameMatch], query_good: int, frame_counts: dict[int, int],
-           video: bool, moments: Moments | None = None) -> list[Link]:
+           video: bool, moments: Moments | None = None, shapes: dict[int, tuple[str, int]] | None = None) -> list[Link]:
     """Links from a query's frame matches. `frame_counts` holds each other item's
     number of trustworthy frames; `query_good` the query's. With `moments`, a video is
     also a copy when two or more frames match at one time shift and they are at least
-    half of the frames taken at the same moments of both (a trimmed copy)."""
+    half of the frames taken at the same moments of both (a trimmed copy). `shapes`: the
+    items whose keypoints line up with the query's (a crop, a reframe; see `geometry`),
+    with the part each shows of the other in words and their own hashes' distance: each
+    is a copy too, its reason saying which part."""
+    shapes = shapes or {}
     candidates: dict[int, Candidate] = defaultdict(lambda: Candidate(0))
     for m in matches:
-        if m.distance > MATCH_DISTANCE:
+        if m.distance > MATCH_DISTANCE and not m.lined_up:
             continue
         c = candidates[m.item]
         c.item = m.item
@@ -111,6 +117,8 @@ def decide(matches: list[FrameMatch], query_good: int, frame_counts: dict[int, i
         c.their_frames.add(m.frame)
         c.pairs.add((m.query_frame, m.frame))
         c.distance = min(c.distance, m.distance)
+        if not m.lined_up:
+            c.hashed = min(c.hashed, m.distance)
         if m.variant:
             c.via.add(m.variant)
         if m.part:
@@ -128,8 +136,10 @@ def decide(matches: list[FrameMatch], query_good: int, frame_counts: dict[int, i
             # trustworthy frames (a few seconds of a dim scene, a still shot): then its one.
             needed = 1 if min(query_good, their_good) <= SHORT_CLIP else 2
             enough = max(share_q, share_o) >= MIN_SHARE and len(c.query_frames) >= needed
+            closest = (f"closest {c.distance} bits" if c.hashed <= MATCH_DISTANCE
+                       else f"by keypoints; the closest hashes {c.distance} bits apart")
             reason = (f"{len(c.query_frames)} of {query_good} frames match {len(c.their_frames)} of "
-                      f"{frame_counts.get(c.item, 0)} (closest {c.distance} bits)")
+                      f"{frame_counts.get(c.item, 0)} ({closest})")
             if not enough and moments and c.item in moments.others:
                 matched, comparable, shift = aligned(c.pairs, moments.query, moments.others[c.item])
                 if matched >= 2 and matched / comparable >= MIN_SHARE:
@@ -143,6 +153,12 @@ def decide(matches: list[FrameMatch], query_good: int, frame_counts: dict[int, i
             reason += f", found by searching with {' / '.join(sorted(c.via))}"
         if not c.direct and c.parts:
             reason += f", against the other's {' / '.join(sorted(c.parts))}"
+        if c.item in shapes:  # a video still needs its share of frames (those that line up count)
+            enough = enough or not video
+            reason += f"; {shapes[c.item][0]}"
         if enough:
             links.append(Link(c.item, c.distance, round(share_q, 3), round(share_o, 3), reason))
+    for item, (shape, apart) in shapes.items():
+        if item not in candidates and not video:  # keypoints alone: the hashes too far apart to match
+            links.append(Link(item, apart, 1.0, 1.0, f"{shape}; PDQ hashes {apart} bits apart, too far to match alone"))
     return sorted(links, key=lambda link: (-max(link.share_query, link.share_other), link.distance))
