@@ -53,6 +53,7 @@ def pillarbox_blur(img: Image.Image) -> Image.Image:
 
 
 def crop(fraction: float):
+    """Cut `fraction` of each axis away, half of it from each side."""
     def apply(img: Image.Image) -> Image.Image:
         w, h = img.size
         dx, dy = int(w * fraction / 2), int(h * fraction / 2)
@@ -85,8 +86,8 @@ PICTURE = {
     "letterbox": letterbox,
     "pillarbox, blurred background": pillarbox_blur,
     "mirror": ImageOps.mirror,
-    "crop 5%": crop(0.05),
-    "crop 10%": crop(0.10),
+    "crop 2.5% from each side": crop(0.05),
+    "crop 5% from each side": crop(0.10),  # bench/crop_eval.py measures larger crops and reframes
     "logo in a corner": logo,
     "text overlay": text_overlay,
     "greyscale": lambda im: ImageOps.grayscale(im).convert("RGB"),
@@ -292,7 +293,7 @@ def main() -> None:
             hit, total = out["results"][n][(media, label)]
             cells.append(f"{hit / total:.3f} ({hit}/{total})")  # 18/19 is 0.947: below 0.95, not "0.95"
             summary.setdefault(n, {})[f"{media}: {label}"] = round(hit / total, 3)
-        table.add_row(media, label, *cells, "≥ 0.80" if "10%" in label else "≥ 0.95")
+        table.add_row(media, label, *cells, "≥ 0.80" if label == "crop 5% from each side" else "≥ 0.95")
     false_cells = []
     for n in names:
         hit, total = out["false"][n]
