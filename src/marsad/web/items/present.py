@@ -231,9 +231,11 @@ def copy_cluster(user, item: Item) -> list[dict]:
         when, source = earliest(m, m.pk in full, readable)
         rows.append({"sha256": m.sha256, "kind": m.kind, "earliest": when, "earliest_source": source,
                      "this": m.pk == item.pk, "links": by_item[m.pk], "has_picture": m.pk in pictures,
-                     "veiled": m.graphic or blur})
+                     "veiled": m.graphic or blur, "held_since": m.first_seen})
+    # Without a trustworthy time, the copy Marsad held first comes first: a crop found later
+    # then sits under the photo it was cut from.
     rows.sort(key=lambda r: (r["earliest"] is None, r["earliest"] or datetime.max.replace(tzinfo=UTC),
-                             r["sha256"]))
+                             r["held_since"], r["sha256"]))
     if rows and rows[0]["earliest"] is not None:
         rows[0]["first"] = True
     return rows
