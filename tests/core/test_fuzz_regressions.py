@@ -177,3 +177,22 @@ def test_a_gazetteer_file_nested_deep_or_with_a_huge_cell_is_refused_in_words(tm
     except ValueError:
         return
     assert read.problems
+
+
+# Found by fuzz/fuzz_gazetteer.py in CI: a feature that is a string (or properties, geometry or
+# coordinates of the wrong type) raised AttributeError inside read_geojson.
+def test_a_geojson_feature_that_is_not_an_object_is_named_not_a_crash(tmp_path):
+    from marsad.core.places.readers import read_file
+
+    path = tmp_path / "places.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [36.6, 36.3]}, "proPertien": 36.8},
+        "not an object", [1], None,
+        {"geometry": {"type": "Point", "coordinates": "ab"}, "properties": [1]},
+        {"geometry": [1], "properties": {"name": "Atmeh", "lat": 36.3, "lon": 36.6}}]}))
+    read = read_file(path)
+    assert [p.name for p in read.places] == ["Atmeh"]
+    assert sum(p.reason == "not an object with named fields" for p in read.problems) == 2
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": {"a": 1}}))
+    with pytest.raises(ValueError, match="features"):
+        read_file(path)

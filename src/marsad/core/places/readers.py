@@ -232,12 +232,20 @@ def read_table(rows: list[dict[str, Any]], columns: Columns, source: str, *, lin
 
 def read_geojson(data: dict[str, Any], columns: Columns, source: str) -> Read:
     rows = []
-    for feature in data.get("features", []):
-        props = dict((feature or {}).get("properties") or {})
-        geometry = (feature or {}).get("geometry") or {}
-        if geometry.get("type") == "Point" and len(geometry.get("coordinates", [])) >= 2:
-            props.setdefault("lon", geometry["coordinates"][0])
-            props.setdefault("lat", geometry["coordinates"][1])
+    features = data.get("features", [])
+    if not isinstance(features, list):
+        raise ValueError("its \"features\" is not a list")
+    for feature in features:
+        if feature is not None and not isinstance(feature, dict):
+            rows.append(feature)  # the table reader names it as a row that is not an object
+            continue
+        props = (feature or {}).get("properties")
+        props = dict(props) if isinstance(props, dict) else {}
+        geometry = (feature or {}).get("geometry")
+        point = geometry.get("coordinates") if isinstance(geometry, dict) and geometry.get("type") == "Point" else None
+        if isinstance(point, list) and len(point) >= 2:
+            props.setdefault("lon", point[0])
+            props.setdefault("lat", point[1])
         rows.append(props)
     read = read_table(rows, columns, source, line_offset=0, where="feature")
     read.format = "geojson"
