@@ -41,7 +41,7 @@ from itertools import combinations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-RELEASE = Path("/work/release")
+RELEASE = ROOT.parent / "release"  # an unmodified checkout of the last release, beside this one
 sys.path.insert(0, str(ROOT / "bench"))
 
 import crop_media
