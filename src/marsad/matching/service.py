@@ -138,16 +138,21 @@ def query_for_file(path: str) -> Query:
         raise CannotQuery(str(e)) from e
 
 
-def search(query: Query, radius: int = MATCH_DISTANCE, exclude: int | None = None,
-           caught_up: bool = False) -> tuple[list[FrameMatch], list[bytes], int]:
-    """Every index hit of the query's trustworthy frames (and their variants), the index
-    row each hit, and the number of trustworthy frames. The index first catches up with
-    what other hosts indexed, unless the caller (matching, holding the lock) just did."""
+def loaded_index(caught_up: bool = False) -> tuple[Any, np.ndarray]:
+    """The index and its owners, read once for all of a query's searches. It first catches
+    up with what other hosts indexed, unless the caller (matching, holding the lock) just did."""
     files = index_files()
     if not caught_up and not files.empty():  # a lost index stays empty until rebuilt (or the next match)
         with files.writing():
             catch_up(files)
-    index, owners = files.load()
+    return files.load()
+
+
+def search(query: Query, loaded: tuple[Any, np.ndarray], radius: int = MATCH_DISTANCE,
+           exclude: int | None = None) -> tuple[list[FrameMatch], list[bytes], int]:
+    """Every index hit of the query's trustworthy frames (and their variants), the index
+    row each hit, and the number of trustworthy frames (`loaded`: from `loaded_index`)."""
+    index, owners = loaded
     good = good_frames([f.quality for f in query.frames])
     probes = []
     for i in good:
@@ -168,10 +173,11 @@ def search(query: Query, radius: int = MATCH_DISTANCE, exclude: int | None = Non
     return matches, rows, len(good)
 
 
-def keypoint_candidates(query: Query, exclude: int | None = None) -> dict[tuple[int, int, int], tuple[int, int]]:
+def keypoint_candidates(query: Query, loaded: tuple[Any, np.ndarray],
+                        exclude: int | None = None) -> dict[tuple[int, int, int], tuple[int, int]]:
     """(query frame, item, their frame) whose indexed keypoints the query frame's keypoints
-    meet: how many of them, and the closest's distance negated (a sort key; call after
-    `search`, which caught the index up)."""
+    meet: how many of them, and the closest's distance negated (a sort key; `loaded`: from
+    `loaded_index`)."""
     probes = []
     for i in good_frames([f.quality for f in query.frames]):
         kp = Keypoints.unpack(query.frames[i].keypoints)
@@ -179,7 +185,7 @@ def keypoint_candidates(query: Query, exclude: int | None = None) -> dict[tuple[
             probes += [(i, bytes(d)) for d in kp.descriptors]
     if not probes:
         return {}
-    index, owners = index_files().load()
+    index, owners = loaded
     met: dict[tuple[int, int, int], set[int]] = {}
     closest: dict[tuple[int, int, int], int] = {}
     for (i, _), hits in zip(probes, index.search_many([d for _, d in probes], geometry.CANDIDATE_RADIUS)):
@@ -245,8 +251,9 @@ def _name_parts(matches: list[FrameMatch], rows: list[bytes], fingerprints: dict
 
 
 def find_copies(query: Query, exclude: int | None = None, caught_up: bool = False) -> list[Link]:
-    matches, rows, good = search(query, exclude=exclude, caught_up=caught_up)
-    candidates = {key: n for key, n in keypoint_candidates(query, exclude).items() if n[0] >= CANDIDATE_HITS}
+    loaded = loaded_index(caught_up)  # read once: a large index with an unmerged tail is copied whole
+    matches, rows, good = search(query, loaded, exclude=exclude)
+    candidates = {key: n for key, n in keypoint_candidates(query, loaded, exclude).items() if n[0] >= CANDIDATE_HITS}
     wanted = {m.item for m in matches} | {item_id for _, item_id, _ in candidates}
     fingerprints = {fp.item_id: fp for fp in Fingerprint.objects.filter(item_id__in=wanted).select_related("item")}
     frames = {item_id: frames_of(fp) for item_id, fp in fingerprints.items()}

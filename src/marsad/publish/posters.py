@@ -12,8 +12,6 @@ draws it (this format, PyAV's and Pillow's versions), so re-publishing decodes n
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -51,15 +49,12 @@ class Posters:
         kept = self.folder / f"{key}.jpg" if self.folder is not None else None
         if kept is not None and kept.exists():
             return kept.read_bytes()
-        from .pdf import _verified, frames
+        from .pdf import _keep, _verified, frames
 
         data = frames(_verified(self.blobs, video_sha256), (AT,))[0]
         if kept is not None:
             kept.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=kept.parent, prefix=".poster-")
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, kept)
+            _keep(kept, data)
         return data
 
     def prune(self) -> None:

@@ -14,12 +14,9 @@ leaves it to expire and be queued again, like any other.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
-
 from django.db import transaction
 
 from . import leases
-from .models import TaskLease
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +38,7 @@ def claim(task_id, worker: str, lease_s: float):
         if task is None:
             return None
         task.claim(worker)
-        TaskLease.objects.update_or_create(task_id=task.id, defaults={
-            "worker": worker, "lease_until": leases.db_now() + timedelta(seconds=lease_s)})
+        leases.take(task.id, worker, lease_s)
     return task
 
 
@@ -77,4 +73,4 @@ def _finish(task, worker: str, value=None, failed: BaseException | None = None) 
             task.set_failed(failed)
         else:
             task.set_successful(value)
-        TaskLease.objects.filter(task_id=task.id, worker=worker).delete()
+        leases.give_back(task.id, worker)
