@@ -9,6 +9,14 @@ from .conftest import login, password_of
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def submit(page) -> None:
+    """Sends the form and waits for the answer page: without the wait, the page can be
+    read while the next one is still arriving (empty content, no error list yet)."""
+    with page.expect_navigation():
+        page.locator("form button[type=submit]").first.click()
+    page.wait_for_load_state()
+
+
 @pytest.fixture
 def with_2fa(team):
     from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
@@ -30,13 +38,13 @@ def test_two_factor_login_wrong_code_then_recovery_code_once(guarded, live_serve
 
     wrong = f"{(int(pyotp.TOTP(secret).now()) + 1) % 1_000_000:06d}"
     page.fill("input[name=code]", wrong)
-    page.locator("form button[type=submit]").first.click()
+    submit(page)
     assert "/accounts/2fa/authenticate/" in page.url  # refused, still asked
     assert page.locator(".errorlist, .error, [role=alert]").count() or "code" in page.content().lower()
     shot(page, f"{lang} wrong code refused")
 
     page.fill("input[name=code]", pyotp.TOTP(secret).now())
-    page.locator("form button[type=submit]").first.click()
+    submit(page)
     assert page.url.rstrip("/").endswith(f"/{lang}")
     assert page.locator("header nav").count() == 1
     shot(page, f"{lang} signed in")
@@ -45,7 +53,7 @@ def test_two_factor_login_wrong_code_then_recovery_code_once(guarded, live_serve
         page.context.clear_cookies()
         login(page, live_server.url, lang, "editor")
         page.fill("input[name=code]", codes[0])
-        page.locator("form button[type=submit]").first.click()
+        submit(page)
         if attempt == 0:
             assert page.url.rstrip("/").endswith(f"/{lang}"), "the recovery code was refused the first time"
             shot(page, f"{lang} recovery code accepted")
