@@ -115,5 +115,6 @@ def login(page, base_url: str, lang: str, username: str, password: str | None = 
     page.goto(f"{base_url}/{lang}/accounts/login/")
     page.fill("input[name=login]", username)
     page.fill("input[name=password]", password or password_of(username))
-    page.locator("form button[type=submit]").first.click()
+    with page.expect_navigation():  # else the caller may read the login page still
+        page.locator("form button[type=submit]").first.click()
     page.wait_for_load_state()

@@ -51,7 +51,8 @@ def test_draw_a_box_make_the_copy_and_approve_it(guarded, live_server, witness, 
     assert page.locator(".drawn-box").count() == 1
     shot(page, f"{lang} box drawn")
 
-    page.locator("#redact-form button[type=submit]").click()
+    with page.expect_navigation():
+        page.locator("#redact-form button[type=submit]").click()
     page.wait_for_load_state()
     copy = page.locator(".redacted-copy")
     assert copy.count() == 1
@@ -59,7 +60,8 @@ def test_draw_a_box_make_the_copy_and_approve_it(guarded, live_server, witness, 
                            ".every(i => i.complete && i.naturalWidth > 0)")
     shot(page, f"{lang} redacted copy beside the original")
 
-    copy.locator("button[value=approve]").click()
+    with page.expect_navigation():
+        copy.locator("button[value=approve]").click()
     page.wait_for_load_state()
     assert page.locator(".redacted-copy .chip.ok").count() == 1 and page.locator(".decided bdi").first.inner_text() == "editor"
     assert approved_redaction(Item.objects.get(sha256=witness)) is not None
