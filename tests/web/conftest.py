@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -63,11 +64,25 @@ class Guard:
         self.own = urlsplit(base_url).netloc
         self.requests: list[str] = []
         self.violations: list[str] = []
+        self.pending: set = set()
 
     def watch(self, page) -> None:
-        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("request", self._request)
+        page.on("requestfinished", lambda r: self.pending.discard(r))
+        page.on("requestfailed", lambda r: self.pending.discard(r))
         page.on("console", self._console)
         page.on("pageerror", lambda e: self.violations.append(f"page error: {e}"))
+
+    def _request(self, request) -> None:
+        self.requests.append(request.url)
+        self.pending.add(request)
+
+    def settle(self, page, seconds: float = 30) -> None:
+        """Waits for the requests still in flight (an htmx fragment loaded after the page):
+        the test's database is emptied when it ends, under a view still running."""
+        deadline = time.monotonic() + seconds
+        while self.pending and time.monotonic() < deadline and not page.is_closed():
+            page.wait_for_timeout(50)
 
     def _console(self, message) -> None:
         if "Content Security Policy" in message.text or "Refused to" in message.text:
@@ -89,6 +104,7 @@ def guarded(page, live_server):
     guard.watch(page)
     page.guard = guard
     yield page
+    guard.settle(page)
     guard.check()
 
 

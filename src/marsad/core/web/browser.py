@@ -5,6 +5,8 @@ so the web archive can replay the page."""
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import contextlib
 import os
 import pwd
@@ -47,6 +49,18 @@ def render(url: str, out_dir: Path, *, browser: str, timeout: float, user_agent:
     """Load `url` and capture it; a page that loads partly is still captured, with what went wrong.
     Requests to internal addresses that `allowed` does not name are refused: a page could
     otherwise make the archive carry the office router's or a metadata service's answers."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _render(url, out_dir, browser, timeout, user_agent, max_bytes, allowed)
+    # Playwright's sync API refuses to run where an event loop runs (an async server, a
+    # test session driving another browser): the capture then runs in a thread of its own.
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="marsad-render") as pool:
+        return pool.submit(_render, url, out_dir, browser, timeout, user_agent, max_bytes, allowed).result()
+
+
+def _render(url: str, out_dir: Path, browser: str, timeout: float, user_agent: str, max_bytes: int,
+            allowed: Allowed | None) -> Rendered:
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
