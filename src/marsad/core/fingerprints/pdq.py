@@ -109,8 +109,9 @@ def _ours(version: str) -> int:
 class PDQ:
     name = "pdq"
     # /2: centres at common shapes; /3: decoded at a 512 px short side (`_DRAFT_SIZE`), not 1024,
-    # and ORB keypoints kept for cropped and reframed copies
-    version = "pdqhash-" + getattr(pdqhash, "__version__", "0.2") + "/3"
+    # and ORB keypoints kept for cropped and reframed copies; /4: keypoints from inside caption
+    # bands, spread over a finer grid along the long side
+    version = "pdqhash-" + getattr(pdqhash, "__version__", "0.2") + "/4"
 
     def applies(self, kind: str) -> bool:
         return kind == "image"

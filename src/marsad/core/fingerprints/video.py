@@ -113,8 +113,9 @@ def video_variant_name(index: int, version: str = "") -> str:
 
 class VideoPDQ:
     name = "vpdq"
-    # 4: centres at common shapes searched with; short videos sampled more often; 5: keypoints
-    version = "5"
+    # 4: centres at common shapes searched with; short videos sampled more often; 5: keypoints;
+    # 6: keypoints from inside caption bands, spread over a finer grid along the long side
+    version = "6"
 
     def __init__(self, interval: float | None = None, trim_borders: bool = True, drop_similar: bool = True,
                  with_variants: bool = True, with_keypoints: bool = True) -> None:
