@@ -198,10 +198,10 @@ def _record(sha256: str, outputs: dict[str, StepOutput], blobs: dict) -> dict[st
                 inputs=[{"sha256": sha256}],
                 outputs=[{"step": name, "result": digest(out.result), "ok": not out.error}],
             ))
-            rows.append((AnalysisResult, dict(
-                item=item, step=name, ok=not out.error, result=out.result, error=out.error,
-                tool=tools[name], created=now,
-            )))
+            rows.append((AnalysisResult, {
+                "item": item, "step": name, "ok": not out.error, "result": out.result, "error": out.error,
+                "tool": tools[name], "created": now,
+            }))
             for role in out.files:
                 blob = blobs[role]
                 events.append(log.event(
@@ -212,9 +212,10 @@ def _record(sha256: str, outputs: dict[str, StepOutput], blobs: dict) -> dict[st
                     inputs=[{"sha256": sha256}],
                     outputs=[{"sha256": blob.sha256, "role": role, "mime": "image/jpeg", "size": blob.size}],
                 ))
-                rows.append((Derivative, dict(
-                    item=item, role=role, sha256=blob.sha256, mime="image/jpeg", size=blob.size, created=now,
-                )))
+                rows.append((Derivative, {
+                    "item": item, "role": role, "sha256": blob.sha256, "mime": "image/jpeg", "size": blob.size,
+                    "created": now,
+                }))
         with steps.step("custody events"):
             appended = log.append(events)
         for (model, fields), entry in zip(rows, appended, strict=True):
