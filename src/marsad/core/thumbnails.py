@@ -54,7 +54,10 @@ def pixels_thumbnail(rgb: np.ndarray, size: int) -> bytes:
     `fingerprints.pdq.load_rgb`, whose decode analysis shares)."""
     with steps.step("resize"):
         img = Image.fromarray(rgb)
-        img.thumbnail((size, size))
+        # Box-reduced by the largest whole factor first, then resampled: the draft-scale decode
+        # is 2-3 times the thumbnail, which Pillow's default gap (2) resamples whole, at twice
+        # the cost, for a difference no one sees at 320 px.
+        img.thumbnail((size, size), reducing_gap=1.0)
     with steps.step("encode"):
         return _jpeg(img)
 

@@ -184,35 +184,43 @@ def _record(sha256: str, outputs: dict[str, StepOutput], blobs: dict) -> dict[st
             return {"sha256": sha256, "analysis": item.analysis, "skipped": True}
         now = timezone.now()
         errors, queued = [], []
+        # Each result and derivative row with its custody event; the events appended in one
+        # batch (one lock, one head update: the same leaves in the same order as one by one).
+        events, rows = [], []
         for name, out in outputs.items():
             if out.error:
                 errors.append({"step": name, "reason": out.error})
-            entry = _event(
+            events.append(log.event(
                 "analysis",
                 item=sha256,
                 time=now,
                 tool=tools[name],
                 inputs=[{"sha256": sha256}],
                 outputs=[{"step": name, "result": digest(out.result), "ok": not out.error}],
-            )
-            _create(AnalysisResult,
-                item=item, step=name, ok=not out.error, result=out.result, error=out.error,
-                tool=tools[name], created=now, log_index=entry.index,
-            )
+            ))
+            rows.append((AnalysisResult, {
+                "item": item, "step": name, "ok": not out.error, "result": out.result, "error": out.error,
+                "tool": tools[name], "created": now,
+            }))
             for role in out.files:
                 blob = blobs[role]
-                entry = _event(
+                events.append(log.event(
                     "derive",
                     item=sha256,
                     time=now,
                     tool=tools[name],
                     inputs=[{"sha256": sha256}],
                     outputs=[{"sha256": blob.sha256, "role": role, "mime": "image/jpeg", "size": blob.size}],
-                )
-                _create(Derivative,
-                    item=item, role=role, sha256=blob.sha256, mime="image/jpeg", size=blob.size,
-                    created=now, log_index=entry.index,
-                )
+                ))
+                rows.append((Derivative, {
+                    "item": item, "role": role, "sha256": blob.sha256, "mime": "image/jpeg", "size": blob.size,
+                    "created": now,
+                }))
+        with steps.step("custody events"):
+            appended = log.append(events)
+        for (model, fields), entry in zip(rows, appended, strict=True):
+            _create(model, **fields, log_index=entry.index)
+        for out in outputs.values():
             if out.fingerprint:
                 from marsad.matching.service import record_fingerprint
                 from marsad.matching.tasks import match_item
@@ -229,11 +237,6 @@ def _record(sha256: str, outputs: dict[str, StepOutput], blobs: dict) -> dict[st
             item.save()
     # the matching queued here, which the worker may run at once (`marsad.workers.inline`)
     return {"sha256": sha256, "analysis": item.analysis, "errors": errors} | ({"match_task": queued[0]} if queued else {})
-
-
-def _event(*args: Any, **kwargs: Any) -> Any:
-    with steps.step("custody events"):
-        return log.record(*args, **kwargs)
 
 
 def _create(model: type, **fields: Any) -> Any:

@@ -17,10 +17,11 @@ from PIL import Image, ImageOps
 from marsad.core import steps
 from marsad.core.pixels import TooManyPixels, open_image
 
-from .base import FingerprintFailed, FrameHash, pack_bits
-from .borders import Crop, bars_box, content_box
+from .base import FingerprintFailed, FrameHash
+from .borders import Crop, Lines, bars_box, content_box
 from .keypoints import describe
-from .regions import ASPECTS, aspect_name, background_boxes, hash_of, indexed, mirrored, reduced, turned
+from .luma import hash_luma, luma
+from .regions import ASPECTS, aspect_name, background_boxes, hash_of, hash_plane, indexed, mirrored, reduced, turned
 
 # PDQ reduces every picture to 64 x 64, and every other hash here is made from a copy of at
 # most 384 px: decoding more than a 512 px short side only costs time (a 12 MP photo hashed
@@ -54,8 +55,7 @@ def _reduction(size: tuple[int, int]) -> int:
 
 
 def hash_pixels(rgb: np.ndarray) -> FrameHash:
-    bits, quality = pdqhash.compute(np.ascontiguousarray(rgb))
-    return FrameHash(pack_bits(bits), int(quality))
+    return FrameHash(*hash_luma(luma(rgb)))
 
 
 def border_candidates(peeled: Crop, whole: Crop) -> list[Crop]:
@@ -133,10 +133,11 @@ class PDQ:
             return [own]
         with steps.step("reduce"):
             small = reduced(rgb)
+            plane = luma(small)  # once for the crops, the band, the turns and the mirrors
         with steps.step("indexed parts"):
-            extras = indexed(small)
+            extras = indexed(plane)
         with steps.step("turns and mirrors"):
-            variants = turned(small) + [extras[-1]]  # rotations, mirrors and the middle band
+            variants = turned(plane) + [extras[-1]]  # rotations, mirrors and the middle band
         with steps.step("small copy"):
             tiny = hash_of(reduced(rgb, TINY_SIDE))  # a small picture and its half-size copy meet here
         extras, variants = extras + [tiny], variants + [tiny]
@@ -147,14 +148,14 @@ class PDQ:
             for box in background_boxes(small, *rgb.shape[:2]):  # the own hash stands in where none applies
                 variants.append(hash_of(inside(box)) if box else own.hash)
         with steps.step("find borders"):
-            grey = np.asarray(Image.fromarray(rgb).convert("L"))
+            lines = Lines(np.asarray(Image.fromarray(rgb).convert("L")))  # shared by both finders
             whole = Crop(0, rgb.shape[0], 0, rgb.shape[1])
-            boxes = dict.fromkeys((bars_box(grey), *border_candidates(content_box(grey), whole)))
+            boxes = dict.fromkeys((bars_box(lines), *border_candidates(content_box(lines), whole)))
         with steps.step("inside borders"):
             for box in boxes:
                 if box != whole:  # a letterboxed or pillarboxed copy: search with the picture inside
-                    picture = inside(box)
-                    variants += [hash_of(picture), mirrored(picture)]
+                    picture = luma(inside(box))
+                    variants += [hash_plane(picture), mirrored(picture)]
         with steps.step("keypoints"):
             keypoints = describe(small).pack()  # from the reduced copy: a crop meets it at one scale
         return [FrameHash(own.hash, own.quality, 0.0, tuple(variants), tuple(extras), keypoints)]

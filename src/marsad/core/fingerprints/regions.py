@@ -10,16 +10,18 @@ dihedral shortcut (flipping the DCT) lands 20-60 bits away from the hash of a
 really flipped picture, too far to match. It also searches with the centre of
 the frame at each common aspect ratio (ASPECTS): a copy that sets a picture on a
 wider or taller blurred background hides its edges from the border finder.
+
+The crops, the band, the turns and the mirrors of one picture are hashed from its luma
+plane (`luma.luma`), computed once: `parts`, `indexed`, `mirrored` and `turned` take it.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pdqhash
 from PIL import Image
 
-from .base import pack_bits
 from .borders import Crop
+from .luma import hash_luma, luma
 
 SMALL_SIDE = 384  # long side of the reduced copy every region is hashed from
 CROPS = (0.95, 0.90)
@@ -101,29 +103,36 @@ def middle_band(rgb: np.ndarray) -> np.ndarray:
 
 
 def hash_of(rgb: np.ndarray) -> bytes:
-    return pack_bits(pdqhash.compute(np.ascontiguousarray(rgb))[0])
+    return hash_luma(luma(rgb))[0]
 
 
-def parts(small: np.ndarray) -> list[bytes]:
-    """The hashes of the picture's crops and of its band (the band last)."""
-    return [hash_of(centre_crop(small, keep)) for keep in CROPS] + [hash_of(middle_band(small))]
+def hash_plane(plane: np.ndarray) -> bytes:
+    """The hash of a luma plane (`luma.luma`), or of a crop, turn or mirror of one."""
+    return hash_luma(plane)[0]
 
 
-def indexed(small: np.ndarray) -> list[bytes]:
-    """Hashes indexed beside the picture's own: whole, crops, band (the band last)."""
-    return [hash_of(small), *parts(small)]
+def parts(plane: np.ndarray) -> list[bytes]:
+    """The hashes of the picture's crops and of its band (the band last), from its luma plane."""
+    return [hash_plane(centre_crop(plane, keep)) for keep in CROPS] + [hash_plane(middle_band(plane))]
 
 
-def mirrored(small: np.ndarray) -> bytes:
-    return hash_of(small[:, ::-1])
+def indexed(plane: np.ndarray) -> list[bytes]:
+    """Hashes indexed beside the picture's own: whole, crops, band (the band last), from its
+    luma plane."""
+    return [hash_plane(plane), *parts(plane)]
 
 
-def turned(small: np.ndarray) -> list[bytes]:
-    """The picture's other seven rotations and mirrors (a photo sent sideways)."""
+def mirrored(plane: np.ndarray) -> bytes:
+    return hash_plane(plane[:, ::-1])
+
+
+def turned(plane: np.ndarray) -> list[bytes]:
+    """The picture's other seven rotations and mirrors (a photo sent sideways), from its luma
+    plane."""
     out = []
     for k in range(4):
-        r = np.rot90(small, k)
+        r = np.rot90(plane, k)
         if k:
-            out.append(hash_of(r))
-        out.append(hash_of(r[:, ::-1]))
+            out.append(hash_plane(r))
+        out.append(hash_plane(r[:, ::-1]))
     return out

@@ -15,15 +15,16 @@ from collections.abc import Callable, Iterator
 
 import av
 import numpy as np
-import pdqhash
 
 from marsad.core import steps
 from marsad.core.pixels import TooManyPixels, check
 
-from .base import FingerprintFailed, FrameHash, distance, pack_bits
-from .borders import Crop, bars_box, content_box
+from .base import FingerprintFailed, FrameHash, distance
+from .borders import Crop, Lines, bars_box, content_box
 from .keypoints import FRAME_INDEXED, FRAME_SEARCHED, describe
-from .regions import ASPECTS, SMALL_SIDE, aspect_name, background_boxes, hash_of, middle_band, mirrored, parts, reduced
+from .luma import hash_luma, luma
+from .regions import (ASPECTS, SMALL_SIDE, aspect_name, background_boxes, hash_of, hash_plane, middle_band, mirrored,
+                      parts, reduced)
 
 SCENE_SIZE = 16  # side of the grey thumbnail used to spot scene changes
 SCENE_CHANGE = 24.0  # mean absolute difference (0-255) that marks a new scene
@@ -137,7 +138,7 @@ class VideoPDQ:
             check(stream.codec_context.width or 0, stream.codec_context.height or 0, "a video frame")
             stream.codec_context.skip_frame = "NONKEY"
             for n, frame in enumerate(container.decode(stream)):
-                grey = frame.to_ndarray(format="gray")
+                grey = Lines(frame.to_ndarray(format="gray"))
                 box = content_box(grey)
                 if box == Crop(0, grey.shape[0], 0, grey.shape[1]):  # a smooth picture (a wall) peels
                     box = bars_box(grey)  # all over, so is kept whole: its plain bars are still bars
@@ -196,7 +197,7 @@ class VideoPDQ:
         yield from decode(group, None)
 
     @staticmethod
-    def _border_variants(cut: Callable[[Crop], np.ndarray], small: np.ndarray, crop: Crop | None,
+    def _border_variants(cut: Callable[[Crop], np.ndarray], plane: np.ndarray, crop: Crop | None,
                          wide: Crop | None, whole: Crop) -> tuple[bytes, ...]:
         """Searched with where a copy's borders may trim otherwise (BORDER_BOXES): the whole
         frame (a caption over a bar), the picture inside the wider margin (a logo over a
@@ -205,14 +206,15 @@ class VideoPDQ:
         also by its middle band, without the top and bottom where a logo or caption reaching
         into the picture sits. Then the picture cut across its borders: a crop of a bordered
         video lost picture only on the other axis (the cut fell in the borders), so cutting
-        it across them gives the original's evenly cropped hash. Always the same number,
-        the whole frame's hash standing in for any that does not apply."""
+        it across them gives the original's evenly cropped hash (from `plane`, the luma of
+        the picture inside the borders). Always the same number, the whole frame's hash
+        standing in for any that does not apply."""
         pairs = (None, None)
         if crop and crop.top > 0 and crop.left > 0:
             pairs = (Crop(0, whole.bottom, crop.left, crop.right), Crop(crop.top, crop.bottom, 0, whole.right))
         def and_band(box: Crop) -> list[bytes]:
-            pixels = cut(box)
-            return [hash_of(pixels), hash_of(middle_band(pixels))]
+            pixels = luma(cut(box))
+            return [hash_plane(pixels), hash_plane(middle_band(pixels))]
 
         out = and_band(whole)
         full = out[0]
@@ -220,27 +222,28 @@ class VideoPDQ:
             out += and_band(box) if box else [full, full]
         cuts = [full] * len(AXIS_CROPS)
         if crop and (crop.top > 0) != (crop.left > 0):  # borders on one axis only
-            h, w = small.shape[:2]
+            h, w = plane.shape[:2]
             for k, keep in enumerate(AXIS_CROPS):
                 if crop.top:
                     dy = int(h * (1 - keep) / 2)
-                    cuts[k] = hash_of(small[dy : h - dy])
+                    cuts[k] = hash_plane(plane[dy : h - dy])
                 else:
                     dx = int(w * (1 - keep) / 2)
-                    cuts[k] = hash_of(small[:, dx : w - dx])
+                    cuts[k] = hash_plane(plane[:, dx : w - dx])
         return (*out, *cuts)
 
-    def _variants(self, cut: Callable[[Crop], np.ndarray], pixels: np.ndarray, crop: Crop | None,
-                  wide: Crop | None, whole: Crop, own: bytes) -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
-        """A frame's hashes searched with and indexed beside its own (see `regions`); the own
-        hash stands in for a variant that does not apply."""
+    def _variants(self, cut: Callable[[Crop], np.ndarray], pixels: np.ndarray, plane: np.ndarray,
+                  crop: Crop | None, wide: Crop | None, whole: Crop,
+                  own: bytes) -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
+        """A frame's hashes searched with and indexed beside its own (see `regions`; `plane`: the
+        luma of `pixels`); the own hash stands in for a variant that does not apply."""
         cut = _each_box_once(cut)
-        extras = tuple(parts(pixels))
+        extras = tuple(parts(plane))
         boxes = background_boxes(cut(whole) if crop else pixels, whole.bottom, whole.right)
-        variants = (mirrored(pixels), extras[-1],
+        variants = (mirrored(plane), extras[-1],
                     *(hash_of(cut(box)) if box and box != (crop or whole) else own for box in boxes))
         if crop or wide:
-            full, *others = self._border_variants(cut, pixels, crop, wide, whole)
+            full, *others = self._border_variants(cut, plane, crop, wide, whole)
             variants += (full, *others)
             if crop:  # the whole frame is indexed too
                 extras += (full,)
@@ -283,14 +286,15 @@ class VideoPDQ:
                     cut = _downscale(frame, crop or whole)
                     pixels = cut(crop or whole)
                 with steps.step("own hash"):
-                    bits, quality = pdqhash.compute(pixels)
-                    own = pack_bits(bits)
+                    plane = luma(pixels)  # once for the own hash, the crops, the band and the mirror
+                    own, quality = hash_luma(plane)
                 if seconds + 1e-6 >= next_due:
                     next_due = (int(seconds / interval + 1e-6) + 1) * interval
                 if self.drop_similar and hashes and distance(hashes[-1].hash, own) <= SAME_FRAME_DISTANCE:
                     continue  # before the variants are made: a still shot costs one hash a sample
                 with steps.step("variants"):
-                    variants, extras = self._variants(cut, pixels, crop, wide, whole, own) if self.with_variants else ((), ())
+                    variants, extras = (self._variants(cut, pixels, plane, crop, wide, whole, own)
+                                        if self.with_variants else ((), ()))
                 keypoints = b""
                 if self.with_keypoints:
                     with steps.step("keypoints"):  # of the picture inside the borders: crops of it meet there
