@@ -48,6 +48,17 @@ def test_a_number_over_64_bits_fails_its_message_not_the_export(tmp_path):
     assert by_post["message-2"].error.startswith("message 2 not recorded")
 
 
+def test_a_number_no_decimal_can_hold_refuses_the_export_in_words(tmp_path):
+    from marsad.core.sources import SourceError
+
+    folder = tmp_path / "ChatExport"
+    folder.mkdir()  # 1e+(10^30): ijson's Decimal raised a bare InvalidOperation
+    (folder / "result.json").write_text('{"name": "h", "id": 1, "messages": [{"id": 1, "type": "message", '
+                                        '"text": "x", "x": 1e+3222222222222222222222222222208}]}')
+    with pytest.raises(SourceError, match="a number too large to read.*nothing was recorded"):
+        list(TelegramSource().sightings(str(folder)))
+
+
 def test_a_chat_name_given_as_a_number_is_text(tmp_path):
     export = _export(tmp_path / "ChatExport", {"name": 1, "id": 1, "messages": [
         {"id": 11, "type": "message", "date_unixtime": "1557066730", "text": "x"}]})
@@ -103,6 +114,12 @@ def test_odd_tags_give_facts_not_an_exception():
         assert (facts.captured_at, facts.tz_known) == ("2019-05-05T17:32:10", False)
     assert normalise({"File:ImageWidth": "12.5", "File:ImageHeight": "abc"}).as_dict()["width"] == 12
     assert normalise({"File:ImageWidth": "abc", "File:ImageHeight": -4}).height is None
+
+
+def test_a_time_with_a_long_fraction_of_a_second_is_cut_not_rounded_to_a_whole_second():
+    nines = "2019:05:05 17:32:59." + "9" * 70 + "Z"  # rounded, 1.0 s: datetime refused it
+    assert normalise({"Composite:GPSDateTime": nines}).captured_at.startswith("2019-05-05T17:32:59.999999")
+    assert normalise({"EXIF:DateTimeOriginal": "2019:05:05 17:32:10.5"}).captured_at == "2019-05-05T17:32:10.500000"
 
 
 # --- verify.py -----------------------------------------------------------------------------------

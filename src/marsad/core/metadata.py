@@ -76,7 +76,9 @@ def parse_time(value: Any, offset_text: str | None = None) -> tuple[datetime, ti
     except ValueError:
         return None
     if m[7]:
-        local = local.replace(microsecond=int(float(m[7]) * 1_000_000))
+        # The first six digits, cut, not rounded: ".9999999" rounded is a whole second
+        # (datetime refuses microsecond 1_000_000), and a clock never rounds up.
+        local = local.replace(microsecond=int(m[7][1:7].ljust(6, "0")))
     return local, _parse_offset(m[8]) if m[8] else _parse_offset(offset_text)
 
 

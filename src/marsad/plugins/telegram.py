@@ -102,9 +102,12 @@ def _check_whole(path: Path) -> None:
                     messages += 1
                 elif event == "number" and prefix.endswith("messages.item.id"):
                     last_id = value
-        except (ijson.JSONError, UnicodeDecodeError) as e:
+        except (ijson.JSONError, UnicodeDecodeError, ArithmeticError) as e:
+            # ArithmeticError: a number no decimal can hold (an exponent of 10^30), which ijson
+            # raises as decimal.InvalidOperation with no words of its own
             where = f"after message {last_id} ({messages} whole messages read)" if messages else "before the first message"
-            reason = str(e).strip().splitlines()[0]
+            lines = str(e).strip().splitlines()
+            reason = lines[0] if lines and not isinstance(e, ArithmeticError) else "a number too large to read"
             raise SourceError(f"{path}: not readable JSON {where}, at about byte {f.tell():,}: {reason}. The export "
                               "may be truncated; nothing was recorded. Export again (or mend the file) and re-run, "
                               "or read the folder as plain files with --as files") from e
