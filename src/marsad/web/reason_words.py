@@ -221,10 +221,14 @@ def _sentences(reason: str) -> list[str]:
     return out
 
 
+def _clauses_of(sentence: str) -> list[str]:
+    """A sentence's clauses: the ones `decide` added with a comma keep it ("…, found by searching with …")."""
+    return [c for c in ADDED.split(sentence) if c]
+
+
 def clauses(reason: str) -> list[str]:
-    """The clauses the core wrote `reason` in; the ones after a "; " start a sentence, the ones
-    it added with a comma keep their comma ("…, found by searching with …")."""
-    return [c for sentence in _sentences(reason) for c in ADDED.split(sentence) if c]
+    """The clauses the core wrote `reason` in; the ones after a "; " start a sentence."""
+    return [c for sentence in _sentences(reason) for c in _clauses_of(sentence)]
 
 
 def tokens(reason: str) -> list[Token]:
@@ -233,9 +237,8 @@ def tokens(reason: str) -> list[Token]:
     for k, sentence in enumerate(_sentences(reason)):
         if k:
             out.append(pgettext("copy reason", "; "))
-        for clause in ADDED.split(sentence):
-            if clause:
-                out += _by_table(clause, _CLAUSES) or _unknown(clause)
+        for clause in _clauses_of(sentence):
+            out += _by_table(clause, _CLAUSES) or _unknown(clause)
     return out
 
 

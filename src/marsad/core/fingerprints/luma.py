@@ -19,6 +19,8 @@ import numpy as np
 import pdqhash
 from pdqhash import bindings
 
+from .base import pack_bits
+
 # facebook::pdq::hashing::pdqHash256FromFloatLuma(float*, float*, int, int, float[64][64],
 # float[16][64], float[16][16], Hash256&, int&)
 _SYMBOL = "_ZN8facebook3pdq7hashing23pdqHash256FromFloatLumaEPfS2_iiPA64_fS4_PA16_fRNS1_7Hash256ERi"
@@ -57,7 +59,7 @@ def hash_luma(y: np.ndarray) -> tuple[bytes, int]:
     any view of one: a crop, turn or mirror)."""
     if _HASH is None:
         bits, quality = pdqhash.compute(np.ascontiguousarray(y))
-        return np.packbits(bits.astype(np.uint8)).tobytes(), int(quality)
+        return pack_bits(bits), int(quality)
     buffer = np.array(y, dtype=np.float32, order="C")  # a copy: the filter works in place
     words, quality = (ctypes.c_uint16 * 16)(), ctypes.c_int()
     _HASH(buffer, np.empty_like(buffer), buffer.shape[0], buffer.shape[1], np.empty((64, 64), np.float32),
